@@ -1,0 +1,1 @@
+"""Audit trail (痕迹管理): append-only, hash-chained rows of who did what, when."""

@@ -1,0 +1,5 @@
+"""Routes (placeholder until the domain fills it in)."""
+
+from flask_smorest import Blueprint
+
+blp = Blueprint("auth_app_routes", __name__, url_prefix="/")

@@ -1,0 +1,180 @@
+"""Who is calling: authenticates every API request, deny by default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, g, request
+
+from backend.auth.models import AuthSession
+from backend.auth.tokens import read_access_token
+from backend.common.clock import now
+from backend.database import get_session
+from backend.errors import Forbidden, Unauthorized, define
+
+SessionExpired = define("session_expired", 401, "登录已过期，请重新登录", "Session expired")
+
+APP_PREFIX = "/api/v1"
+ADMIN_PREFIX = "/admin/api/v1"
+# Idle admin sessions are touched at most this often, to keep reads cheap.
+_TOUCH_EVERY = timedelta(seconds=60)
+
+
+@dataclass
+class Grant:
+    role: str
+    school_id: int
+    class_id: int | None = None
+    grade_id: int | None = None
+    level: str | None = None
+
+    def as_dict(self) -> dict:
+        out = {"role": self.role, "school_id": self.school_id}
+        for key in ("class_id", "grade_id", "level"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
+
+
+@dataclass
+class Actor:
+    kind: str  # "user" (mini-program) or "admin" (office)
+    id: int
+    session_id: int
+    school_id: int | None = None  # admin only; None = platform admin
+    grants: list[Grant] = field(default_factory=list)
+
+    def grants_of(self, role: str) -> list[Grant]:
+        return [gr for gr in self.grants if gr.role == role]
+
+    def has_role(self, role: str) -> bool:
+        return any(gr.role == role for gr in self.grants)
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.kind == "admin" and self.school_id is None
+
+
+def public(func):
+    """Mark a view (or MethodView method) as reachable without a token."""
+    func._kehou_public = True
+    apidoc = getattr(func, "_apidoc", {})
+    apidoc.setdefault("manual_doc", {})["security"] = []
+    func._apidoc = apidoc
+    return func
+
+
+def _view_is_public() -> bool:
+    endpoint = request.endpoint or ""
+    if endpoint.endswith("api-docs.openapi_json") or "api-docs." in endpoint:
+        return True
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return True  # 404/405 come from routing; nothing to protect
+    if getattr(view, "_kehou_public", False):
+        return True
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        method = getattr(view_class, request.method.lower(), None)
+        return bool(getattr(method, "_kehou_public", False))
+    return False
+
+
+def _audience() -> str | None:
+    path = request.path
+    if path.startswith(ADMIN_PREFIX):
+        return "admin"
+    if path.startswith(APP_PREFIX):
+        return "user"
+    return None
+
+
+def authenticate() -> None:
+    """before_request: set g.actor, or refuse with 401 unless the view is public."""
+    g.actor = None
+    audience = _audience()
+    if audience is None or request.method == "OPTIONS":
+        return
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    if token:
+        g.actor = _actor_from_token(token, audience)
+    elif not _view_is_public():
+        raise Unauthorized()
+
+
+def _actor_from_token(token: str, audience: str) -> Actor | None:
+    settings = current_app.extensions["kehou"]["settings"]
+    max_age = settings.admin_token_ttl if audience == "admin" else settings.access_token_ttl
+    data = read_access_token(token, max_age)
+    if data is None or data.get("k") != audience:
+        if _view_is_public():
+            return None
+        raise Unauthorized()
+    session = get_session()
+    row = session.get(AuthSession, data["s"])
+    moment = now()
+    if row is None or row.revoked_at is not None or row.expires_at <= moment:
+        raise SessionExpired()
+    if audience == "admin":
+        from backend.auth.models import AdminAccount
+
+        if row.last_seen_at and moment - row.last_seen_at > timedelta(
+            seconds=settings.admin_idle_seconds
+        ):
+            raise SessionExpired()
+        admin = session.get(AdminAccount, row.admin_id)
+        if admin is None or not admin.active:
+            raise SessionExpired()
+        if row.last_seen_at is None or moment - row.last_seen_at > _TOUCH_EVERY:
+            row.last_seen_at = moment
+            session.commit()
+        return Actor("admin", admin.id, row.id, school_id=admin.school_id)
+    grants = load_grants(session, row.user_id)
+    return Actor("user", row.user_id, row.id, grants=grants)
+
+
+def load_grants(session, user_id: int) -> list[Grant]:
+    """Staff and committee grants bound to the user, plus guardian of each child's school."""
+    from backend.schools.models import GuardianLink, RoleGrant, Student
+
+    staff = session.execute(
+        sa.select(
+            RoleGrant.role, RoleGrant.school_id, RoleGrant.class_id, RoleGrant.grade_id,
+            RoleGrant.level,
+        ).where(RoleGrant.user_id == user_id, RoleGrant.revoked_at.is_(None))
+        .order_by(RoleGrant.id)
+    ).all()
+    guardian_schools = session.scalars(
+        sa.select(Student.school_id)
+        .join(GuardianLink, GuardianLink.student_id == Student.id)
+        .where(GuardianLink.user_id == user_id)
+        .distinct()
+        .order_by(Student.school_id)
+    ).all()
+    grants = [Grant("guardian", school_id) for school_id in guardian_schools]
+    grants += [Grant(r.role, r.school_id, r.class_id, r.grade_id, r.level) for r in staff]
+    return grants
+
+
+def current_actor() -> Actor:
+    actor = g.get("actor")
+    if actor is None:
+        raise Unauthorized()
+    return actor
+
+
+def require_admin() -> Actor:
+    actor = current_actor()
+    if actor.kind != "admin":
+        raise Forbidden()
+    return actor
+
+
+def require_user() -> Actor:
+    actor = current_actor()
+    if actor.kind != "user":
+        raise Forbidden()
+    return actor

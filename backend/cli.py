@@ -1,0 +1,14 @@
+"""Flask commands (`flask --app backend ...`); each domain adds its own via register(app)."""
+
+from __future__ import annotations
+
+import importlib
+
+CLI_MODULES = [
+    "backend.db_cli",
+]
+
+
+def register_cli(app) -> None:
+    for name in CLI_MODULES:
+        importlib.import_module(name).register(app)

@@ -1,0 +1,1 @@
+"""Pieces every domain uses: schema base, fields, pagination, clock."""

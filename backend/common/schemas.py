@@ -1,0 +1,71 @@
+"""Schema base: unknown fields rejected, strict integers, bounded strings."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+
+class StrictSchema(ma.Schema):
+    """Every request schema derives from this: unknown fields are an error."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+def Str(*, max_len: int = 200, min_len: int = 0, **kwargs) -> fields.String:
+    """A string with a length limit (every request string has one)."""
+    return fields.String(validate=validate.Length(min=min_len, max=max_len), **kwargs)
+
+
+def Int(**kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, **kwargs)
+
+
+def Id(**kwargs) -> fields.Integer:
+    """An object id: opaque to clients, a positive integer here."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=2**62), **kwargs)
+
+
+def Fen(**kwargs) -> fields.Integer:
+    """An amount of money in fen (分); never a float."""
+    return fields.Integer(strict=True, validate=validate.Range(min=0, max=10**9), **kwargs)
+
+
+RELATIONS = ("father", "mother", "grandfather", "grandmother", "other")
+RELATION_ZH = {
+    "father": "父亲",
+    "mother": "母亲",
+    "grandfather": "祖父/外祖父",
+    "grandmother": "祖母/外祖母",
+    "other": "其他",
+}
+
+
+def Relation(**kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(RELATIONS), **kwargs)
+
+
+PHONE_RE = r"^1[3-9]\d{9}$"
+
+
+def Phone(**kwargs) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(PHONE_RE, error="请输入11位手机号"), **kwargs
+    )
+
+
+class PageArgs(StrictSchema):
+    page = Int(load_default=1, validate=validate.Range(min=1, max=100000))
+    page_size = Int(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class Instant(fields.DateTime):
+    """An instant, written ISO 8601 with the school's offset (+08:00)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        from backend.common.clock import SCHOOL_TZ
+
+        return value.astimezone(SCHOOL_TZ).isoformat(timespec="seconds")

@@ -1,0 +1,6 @@
+"""Imports every domain's models so Base.metadata (and Alembic) sees all tables."""
+
+from backend.audit import models as audit_models  # noqa: F401
+from backend.auth import models as auth_models  # noqa: F401
+from backend.notifications import models as notification_models  # noqa: F401
+from backend.schools import models as school_models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Outbox of WeChat messages: written in the business transaction, sent after commit."""

@@ -1,0 +1,12 @@
+"""Which domain route modules make up each API (each module exposes `blp`)."""
+
+APP_ROUTE_MODULES = [
+    "backend.auth.app_routes",
+    "backend.schools.app_routes",
+]
+
+ADMIN_ROUTE_MODULES = [
+    "backend.auth.admin_routes",
+    "backend.schools.admin_routes",
+    "backend.audit.admin_routes",
+]

@@ -1,0 +1,1 @@
+"""Schools and their roster: grades, classes, pupils, guardians, role grants."""
