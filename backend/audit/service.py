@@ -1,0 +1,132 @@
+"""Writing audit rows into the hash chain, reading them, and verifying the chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import sqlalchemy as sa
+from flask import g, has_request_context, request
+
+from backend.audit.models import AuditChainHead, AuditLog
+from backend.common.clock import now
+
+GENESIS = "0" * 64
+
+
+def _canonical(row: AuditLog) -> str:
+    return json.dumps(
+        {
+            "chain": row.chain,
+            "seq": row.seq,
+            "school_id": row.school_id,
+            "actor_kind": row.actor_kind,
+            "actor_id": row.actor_id,
+            "action": row.action,
+            "object_type": row.object_type,
+            "object_id": row.object_id,
+            "before": row.before,
+            "after": row.after,
+            "client_ip": row.client_ip,
+            "created_at": row.created_at.isoformat(),
+            "prev_hash": row.prev_hash,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def compute_hash(row: AuditLog) -> str:
+    return hashlib.sha256(_canonical(row).encode()).hexdigest()
+
+
+def _jsonable(value):
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def record(
+    session,
+    *,
+    action: str,
+    object_type: str,
+    object_id=None,
+    school_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    actor=None,
+) -> AuditLog:
+    """Append one row to the school's chain inside the caller's transaction.
+
+    The chain head row is locked (FOR UPDATE on PostgreSQL, the write lock on SQLite) so
+    concurrent writers of one school take turns and the chain never forks.
+    """
+    if actor is None and has_request_context():
+        actor = g.get("actor")
+    client_ip = request.remote_addr if has_request_context() else None
+    chain = school_id or 0
+    head = session.scalar(
+        sa.select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
+    )
+    if head is None:
+        _create_head(session, chain)
+        head = session.scalar(
+            sa.select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
+        )
+    row = AuditLog(
+        chain=chain,
+        seq=head.seq + 1,
+        school_id=school_id,
+        actor_kind=actor.kind if actor else "system",
+        actor_id=actor.id if actor else None,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        before=_jsonable(before),
+        after=_jsonable(after),
+        client_ip=client_ip,
+        created_at=now(),
+        prev_hash=head.hash,
+    )
+    row.hash = compute_hash(row)
+    head.seq = row.seq
+    head.hash = row.hash
+    session.add(row)
+    return row
+
+
+def _create_head(session, chain: int) -> None:
+    # Two first writers of a school may race here: insert-if-absent, then lock the row.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(
+        insert(AuditChainHead)
+        .values(chain=chain, seq=0, hash=GENESIS)
+        .on_conflict_do_nothing(index_elements=["chain"])
+    )
+
+
+def verify_chain(session) -> tuple[bool, AuditLog | None, int]:
+    """Walk every chain in order; return (ok, first broken row, rows checked)."""
+    checked = 0
+    chains = session.scalars(sa.select(AuditLog.chain).distinct().order_by(AuditLog.chain))
+    for chain in list(chains):
+        prev = GENESIS
+        expected_seq = 1
+        rows = session.scalars(
+            sa.select(AuditLog).where(AuditLog.chain == chain).order_by(AuditLog.seq)
+        )
+        for row in rows:
+            checked += 1
+            if row.seq != expected_seq or row.prev_hash != prev or compute_hash(row) != row.hash:
+                return False, row, checked
+            prev = row.hash
+            expected_seq += 1
+        head = session.get(AuditChainHead, chain)
+        if head is None or head.hash != prev or head.seq != expected_seq - 1:
+            return False, None, checked
+    return True, None, checked

@@ -1,0 +1,166 @@
+"""Builders for test data, written straight through the session (no HTTP)."""
+
+from __future__ import annotations
+
+import itertools
+
+from backend.auth.models import AdminAccount, User
+from backend.auth.sessions import open_session
+from backend.schools.models import (
+    Grade,
+    GuardianLink,
+    RoleGrant,
+    RosterGuardian,
+    School,
+    SchoolClass,
+    Student,
+)
+
+_seq = itertools.count(1)
+
+
+def n() -> int:
+    return next(_seq)
+
+
+def school(db, **kw) -> School:
+    i = n()
+    row = School(name=kw.pop("name", f"第{i}小学"), code=kw.pop("code", f"S{i:05d}"), **kw)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def grade(db, school_row, level=3, **kw) -> Grade:
+    row = Grade(school_id=school_row.id, name=kw.pop("name", f"{level}年级-{n()}"), level=level)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def klass(db, grade_row, **kw) -> SchoolClass:
+    row = SchoolClass(
+        school_id=grade_row.school_id, grade_id=grade_row.id, name=kw.pop("name", f"{n()}班")
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def student(db, class_row, *, guardians=(), **kw) -> Student:
+    i = n()
+    row = Student(
+        school_id=class_row.school_id,
+        class_id=class_row.id,
+        student_no=kw.pop("student_no", f"NO{i:06d}"),
+        name=kw.pop("name", f"学生{i}"),
+        priority_flags=kw.pop("priority_flags", []),
+        **kw,
+    )
+    db.add(row)
+    db.flush()
+    for name, phone, relation in guardians:
+        db.add(RosterGuardian(student_id=row.id, name=name, phone=phone, relation=relation))
+    db.flush()
+    return row
+
+
+def user(db, *, openid=None, phone=None) -> User:
+    from backend.common.clock import now
+
+    row = User(
+        openid=openid or f"o_test_{n()}",
+        phone=phone,
+        phone_verified_at=now() if phone else None,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def guardian_of(db, user_row, student_row, relation="mother") -> GuardianLink:
+    row = GuardianLink(
+        user_id=user_row.id, student_id=student_row.id, relation=relation, verified_by="phone"
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def grant(db, user_row, school_row, role, **kw) -> RoleGrant:
+    from datetime import timedelta
+
+    from backend.auth.tokens import digest
+    from backend.common.clock import now
+
+    row = RoleGrant(
+        school_id=school_row.id,
+        role=role,
+        name=kw.pop("name", f"职员{n()}"),
+        code_hash=digest(f"factory-{n()}"),
+        code_expires_at=now() + timedelta(days=1),
+        user_id=user_row.id if user_row else None,
+        bound_at=now() if user_row else None,
+        **kw,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def admin(db, school_row=None, username=None) -> AdminAccount:
+    row = AdminAccount(
+        username=username or f"admin{n()}",
+        password_hash="!unusable",
+        school_id=school_row.id if school_row else None,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def auth(db, *, user_row=None, admin_row=None) -> dict:
+    """Authorization header for a user or an admin, as if they had signed in."""
+    tokens = open_session(
+        db,
+        user_id=user_row.id if user_row else None,
+        admin_id=admin_row.id if admin_row else None,
+    )
+    db.flush()
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+class World:
+    """Two schools, each with a grade, two classes, pupils, guardians and staff."""
+
+    def __init__(self, db):
+        self.db = db
+        self.schools = []
+        for _ in range(2):
+            s = school(db)
+            g = grade(db, s)
+            c1, c2 = klass(db, g), klass(db, g)
+            kids = [student(db, c1), student(db, c1), student(db, c2)]
+            parent = user(db, phone=f"139{n():08d}")
+            guardian_of(db, parent, kids[0])
+            teacher = user(db)
+            grant(db, teacher, s, "head_teacher", class_id=c1.id)
+            gate = user(db)
+            grant(db, gate, s, "gate_staff")
+            committee = {
+                "class": user(db),
+                "grade": user(db),
+                "school": user(db),
+            }
+            grant(db, committee["class"], s, "committee_member", level="class", class_id=c1.id)
+            grant(db, committee["grade"], s, "committee_member", level="grade", grade_id=g.id)
+            grant(db, committee["school"], s, "committee_member", level="school")
+            office = admin(db, s)
+            self.schools.append(
+                dict(
+                    school=s, grade=g, classes=(c1, c2), kids=kids, parent=parent,
+                    teacher=teacher, gate=gate, committee=committee, office=office,
+                )
+            )
+        self.platform = admin(db, None)
+        db.flush()
