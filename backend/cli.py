@@ -6,6 +6,10 @@ import importlib
 
 CLI_MODULES = [
     "backend.db_cli",
+    "backend.auth.cli",
+    "backend.demo.cli",
+    "backend.notifications.cli",
+    "backend.audit.cli",
 ]
 
 

@@ -102,13 +102,14 @@ def unit_of_work():
     After the commit, the outbox is told to deliver what the transaction wrote, so a
     rolled-back transaction never sends anything.
     """
+    from backend.notifications.outbox import dispatch_pending, forget_pending
+
     session = get_session()
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
+        forget_pending(session)
         raise
-    from backend.notifications.outbox import dispatch_pending
-
     dispatch_pending(session)

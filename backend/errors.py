@@ -105,8 +105,10 @@ def body(status: int, code: str, message: str, errors=None) -> dict:
 
 def render_domain_error(exc: DomainError):
     zh, en = exc.messages()
-    return body(exc.status, exc.code, en if wants_english() else zh, exc.errors), exc.status, (
-        exc.headers
+    return (
+        body(exc.status, exc.code, en if wants_english() else zh, exc.errors),
+        exc.status,
+        (exc.headers),
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
+from backend.database import get_session
+
 health_bp = Blueprint("health", __name__)
 
 
@@ -18,8 +20,9 @@ def readyz():
     ext = current_app.extensions["kehou"]
     checks = {}
     try:
-        with ext["engine"].connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
+        session = get_session()
+        session.execute(sa.text("SELECT 1"))
+        session.rollback()
         checks["database"] = "ok"
     except Exception as exc:  # any failure means not ready
         checks["database"] = f"error: {exc.__class__.__name__}"

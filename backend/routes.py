@@ -3,10 +3,12 @@
 APP_ROUTE_MODULES = [
     "backend.auth.app_routes",
     "backend.schools.app_routes",
+    "backend.terms.app_routes",
 ]
 
 ADMIN_ROUTE_MODULES = [
     "backend.auth.admin_routes",
     "backend.schools.admin_routes",
     "backend.audit.admin_routes",
+    "backend.terms.admin_routes",
 ]

@@ -65,6 +65,9 @@ def app(fake_wechat):
     )
     application = create_app(settings)
     application.config["TESTING"] = True
+    from tests import factories
+
+    factories.APP = application
     engine = application.extensions["kehou"]["engine"]
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)

@@ -17,6 +17,7 @@ from backend.schools.models import (
 )
 
 _seq = itertools.count(1)
+APP = None  # set by conftest's `app` fixture: token signing needs the app's settings
 
 
 def n() -> int:
@@ -121,11 +122,12 @@ def admin(db, school_row=None, username=None) -> AdminAccount:
 
 def auth(db, *, user_row=None, admin_row=None) -> dict:
     """Authorization header for a user or an admin, as if they had signed in."""
-    tokens = open_session(
-        db,
-        user_id=user_row.id if user_row else None,
-        admin_id=admin_row.id if admin_row else None,
-    )
+    with APP.app_context():
+        tokens = open_session(
+            db,
+            user_id=user_row.id if user_row else None,
+            admin_id=admin_row.id if admin_row else None,
+        )
     db.flush()
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
@@ -158,8 +160,15 @@ class World:
             office = admin(db, s)
             self.schools.append(
                 dict(
-                    school=s, grade=g, classes=(c1, c2), kids=kids, parent=parent,
-                    teacher=teacher, gate=gate, committee=committee, office=office,
+                    school=s,
+                    grade=g,
+                    classes=(c1, c2),
+                    kids=kids,
+                    parent=parent,
+                    teacher=teacher,
+                    gate=gate,
+                    committee=committee,
+                    office=office,
                 )
             )
         self.platform = admin(db, None)

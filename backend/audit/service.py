@@ -130,3 +130,69 @@ def verify_chain(session) -> tuple[bool, AuditLog | None, int]:
         if head is None or head.hash != prev or head.seq != expected_seq - 1:
             return False, None, checked
     return True, None, checked
+
+
+def _filtered(school_id: int, query: dict):
+    stmt = sa.select(AuditLog).where(AuditLog.chain == school_id)
+    for key in ("action", "object_type", "object_id"):
+        if query.get(key):
+            stmt = stmt.where(getattr(AuditLog, key) == query[key])
+    if query.get("since"):
+        stmt = stmt.where(AuditLog.created_at >= query["since"])
+    if query.get("until"):
+        stmt = stmt.where(AuditLog.created_at < query["until"])
+    return stmt
+
+
+def list_for_school(school_id: int, query: dict, page: int, page_size: int):
+    from backend.auth.context import current_actor
+    from backend.auth.scope import admin_school
+    from backend.database import get_session
+
+    session = get_session()
+    admin_school(session, current_actor(), school_id)
+    stmt = _filtered(school_id, query)
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(
+        stmt.order_by(AuditLog.seq.desc()).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return rows, total
+
+
+def export_for_school(school_id: int, query: dict):
+    import io
+
+    from openpyxl import Workbook
+
+    from backend.auth.context import current_actor
+    from backend.auth.scope import admin_school
+    from backend.common.clock import SCHOOL_TZ
+    from backend.database import get_session
+
+    session = get_session()
+    school = admin_school(session, current_actor(), school_id)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("审计日志")
+    ws.append(
+        ["序号", "时间", "操作者类型", "操作者", "操作", "对象", "对象ID", "IP", "变更前", "变更后"]
+    )
+    rows = session.scalars(_filtered(school_id, query).order_by(AuditLog.seq).limit(50_000))
+    for row in rows:
+        ws.append(
+            [
+                row.seq,
+                row.created_at.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+                row.actor_kind,
+                row.actor_id,
+                row.action,
+                row.object_type,
+                row.object_id,
+                row.client_ip,
+                json.dumps(row.before, ensure_ascii=False) if row.before else "",
+                json.dumps(row.after, ensure_ascii=False) if row.after else "",
+            ]
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    return buf, f"audit-{school.code}.xlsx"

@@ -142,9 +142,13 @@ def load_grants(session, user_id: int) -> list[Grant]:
 
     staff = session.execute(
         sa.select(
-            RoleGrant.role, RoleGrant.school_id, RoleGrant.class_id, RoleGrant.grade_id,
+            RoleGrant.role,
+            RoleGrant.school_id,
+            RoleGrant.class_id,
+            RoleGrant.grade_id,
             RoleGrant.level,
-        ).where(RoleGrant.user_id == user_id, RoleGrant.revoked_at.is_(None))
+        )
+        .where(RoleGrant.user_id == user_id, RoleGrant.revoked_at.is_(None))
         .order_by(RoleGrant.id)
     ).all()
     guardian_schools = session.scalars(

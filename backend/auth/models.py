@@ -56,9 +56,7 @@ class AuthSession(TimestampMixin, Base):
 
     __tablename__ = "auth_sessions"
     __table_args__ = (
-        sa.CheckConstraint(
-            "(user_id IS NULL) <> (admin_id IS NULL)", name="one_principal"
-        ),
+        sa.CheckConstraint("(user_id IS NULL) <> (admin_id IS NULL)", name="one_principal"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

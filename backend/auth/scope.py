@@ -29,9 +29,7 @@ def guardian_student(session, actor: Actor, student_id: int) -> Student:
 
 def guardian_student_ids(session, actor: Actor) -> list[int]:
     return list(
-        session.scalars(
-            sa.select(GuardianLink.student_id).where(GuardianLink.user_id == actor.id)
-        )
+        session.scalars(sa.select(GuardianLink.student_id).where(GuardianLink.user_id == actor.id))
     )
 
 
@@ -52,9 +50,7 @@ def head_teacher_class(session, actor: Actor, class_id: int) -> SchoolClass:
 def committee_grants(actor: Actor, level: str | None = None) -> list[Grant]:
     """The caller's committee grants (at a level): 403 when there are none."""
     require_user()
-    grants = [
-        g for g in actor.grants_of("committee_member") if level is None or g.level == level
-    ]
+    grants = [g for g in actor.grants_of("committee_member") if level is None or g.level == level]
     if not grants:
         raise Forbidden()
     return grants

@@ -50,9 +50,7 @@ PHONE_RE = r"^1[3-9]\d{9}$"
 
 
 def Phone(**kwargs) -> fields.String:
-    return fields.String(
-        validate=validate.Regexp(PHONE_RE, error="请输入11位手机号"), **kwargs
-    )
+    return fields.String(validate=validate.Regexp(PHONE_RE, error="请输入11位手机号"), **kwargs)
 
 
 class PageArgs(StrictSchema):

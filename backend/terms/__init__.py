@@ -1,0 +1,1 @@
+"""Terms: dates, windows, review levels, fees, agreements and the service-day calendar."""

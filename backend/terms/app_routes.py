@@ -1,0 +1,36 @@
+"""Mini-program API: the terms of my children's (or my staff role's) schools."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend.terms import service
+from backend.terms.schemas import CalendarDayOut, CalendarQuery, TermOut
+
+blp = Blueprint("terms", __name__, url_prefix="/api/v1/terms", description="Terms")
+
+
+@blp.route("")
+class Terms(MethodView):
+    @blp.response(200, TermOut(many=True))
+    def get(self):
+        """Terms of the schools I belong to (as guardian or staff), newest first."""
+        return service.app_terms()
+
+
+@blp.route("/<int:term_id>")
+class TermItem(MethodView):
+    @blp.response(200, TermOut)
+    def get(self, term_id):
+        """One term, with the agreement a guardian signs when applying."""
+        return service.app_term_view(term_id)
+
+
+@blp.route("/<int:term_id>/calendar")
+class TermCalendar(MethodView):
+    @blp.arguments(CalendarQuery, location="query")
+    @blp.response(200, CalendarDayOut(many=True))
+    def get(self, query, term_id):
+        """Service days of the term (for planning pickups and leave)."""
+        return service.app_calendar(term_id, query.get("start"), query.get("end"))
