@@ -173,3 +173,79 @@ class World:
             )
         self.platform = admin(db, None)
         db.flush()
+
+
+def term(db, school_row, **kw):
+    """A term around today with open windows (sign-up and selection open now)."""
+    from datetime import time, timedelta
+
+    from backend.common.clock import now, today
+    from backend.terms.models import Term
+
+    moment = now()
+    values = dict(
+        school_id=school_row.id,
+        name=f"学期{n()}",
+        starts_on=today() - timedelta(days=30),
+        ends_on=today() + timedelta(days=120),
+        signup_opens_at=moment - timedelta(days=1),
+        signup_closes_at=moment + timedelta(days=7),
+        selection_mode="fcfs",
+        selection_opens_at=moment - timedelta(hours=1),
+        selection_closes_at=moment + timedelta(days=7),
+        publicity_days=3,
+        review_levels=["class", "grade", "school"],
+        review_overdue_days=3,
+        max_courses_per_student=2,
+        billing_mode="monthly",
+        base_fee_fen=6000,
+        service_end_time=time(17, 30),
+        pickup_cutoff_time=time(15, 0),
+        pickup_grace_minutes=30,
+    )
+    values.update(kw)
+    row = Term(**values)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def agreement(db, term_row, version=1):
+    from backend.terms.models import Agreement
+
+    row = Agreement(term_id=term_row.id, version=version, title="课后服务协议", body="……")
+    db.add(row)
+    db.flush()
+    return row
+
+
+def application(db, term_row, student_row, applicant, state="submitted", level="class"):
+    """An application written directly (use the API to test the sign-up itself)."""
+    from backend.common.clock import now
+    from backend.signup.models import Application
+
+    agreement_row = agreement(db, term_row, version=n() + 1000)
+    row = Application(
+        term_id=term_row.id,
+        student_id=student_row.id,
+        school_id=student_row.school_id,
+        class_id=student_row.class_id,
+        state=state,
+        level=None
+        if state in ("approved", "in_publicity", "enrolled", "withdrawn", "rejected")
+        else level,
+        applicant_user_id=applicant.id,
+        agreement_id=agreement_row.id,
+        agreed_at=now(),
+        waiting_since=now(),
+        enrolled_at=now() if state == "enrolled" else None,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def enrolled(db, term_row, student_row, applicant=None):
+    """A pupil enrolled in the term (for selection, pickup and fee tests)."""
+    applicant = applicant or user(db)
+    return application(db, term_row, student_row, applicant, state="enrolled")

@@ -1,0 +1,1 @@
+"""Voluntary sign-up (申请), the three-level review and the public posting (公示)."""
