@@ -1,0 +1,1 @@
+"""The demo school that `scripts/dev` serves (`flask --app backend seed-demo`)."""
