@@ -1,0 +1,1 @@
+"""Tests of mini-program sign-in."""

@@ -1,0 +1,1 @@
+"""Tests of the WeChat adapter and the fake WeChat server."""
