@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fakeredis
+import marshmallow as ma
 import redis
 from flask import current_app, g, request
 from flask_limiter import Limiter
@@ -13,8 +14,22 @@ from backend.errors import render_http_exception
 SECURITY_SCHEMES = {"bearerAuth": {"type": "http", "scheme": "bearer"}}
 
 
+class ErrorSchema(ma.Schema):
+    """The error body of every API error (documentation only)."""
+
+    code = ma.fields.Integer(metadata={"description": "HTTP status"})
+    status = ma.fields.String(metadata={"description": "HTTP status name"})
+    error = ma.fields.String(metadata={"description": "Stable machine code to branch on"})
+    message = ma.fields.String(
+        metadata={"description": "For people (zh, or en by Accept-Language)"}
+    )
+    errors = ma.fields.Dict(metadata={"description": "Per-field details (422)"})
+
+
 class KehouApi(Api):
     """flask-smorest Api whose HTTP errors use our body and keep the exception's headers."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error):
         return render_http_exception(error)
