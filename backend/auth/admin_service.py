@@ -1,0 +1,347 @@
+"""Admin accounts: creation, sign-in with lockout and TOTP, logout, password change."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from datetime import timedelta
+
+import pyotp
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from backend.audit.service import record
+from backend.auth import passwords
+from backend.auth.context import Actor, require_admin
+from backend.auth.models import AdminAccount, AuthSession
+from backend.auth.scope import admin_school, require_platform_admin
+from backend.auth.sessions import open_session, revoke
+from backend.common.clock import now
+from backend.database import unit_of_work
+from backend.errors import DomainError, NotFound, define
+from backend.extensions import get_redis
+from backend.schools.models import School
+
+log = logging.getLogger("kehou.admin_auth")
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+TOTP_ISSUER = "Kehou 课后服务"
+
+InvalidCredentials = define(
+    "invalid_credentials", 401, "用户名或密码错误", "Wrong username or password"
+)
+AccountLocked = define(
+    "account_locked",
+    423,
+    "登录失败次数过多，账号已临时锁定，请{minutes}分钟后再试",
+    "Too many failed sign-ins: the account is locked, try again in {minutes} minutes",
+)
+OtpRequired = define(
+    "otp_required", 401, "请输入身份验证器上的6位动态验证码", "A one-time code (TOTP) is required"
+)
+InvalidOtp = define("invalid_otp", 401, "动态验证码不正确", "Wrong one-time code")
+UsernameTaken = define("username_taken", 409, "该用户名已被使用", "Username already taken")
+TotpAlreadyEnabled = define(
+    "totp_already_enabled", 409, "已启用动态验证码，无需重复设置", "TOTP is already enabled"
+)
+TotpNotSetUp = define(
+    "totp_not_set_up", 409, "请先生成动态验证码密钥", "Set up TOTP before confirming it"
+)
+TotpCodeMismatch = define(
+    "totp_code_mismatch",
+    422,
+    "动态验证码不正确，请核对身份验证器上的验证码和手机时间",
+    "The one-time code does not match; check the authenticator app and the phone's clock",
+)
+WrongCurrentPassword = define(
+    "wrong_current_password", 422, "当前密码不正确", "The current password is wrong"
+)
+
+
+def normalize_username(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+def admin_view(row: AdminAccount) -> dict:
+    return {
+        "id": row.id,
+        "username": row.username,
+        "school_id": row.school_id,
+        "totp_enabled": bool(row.totp_enabled),
+        "active": bool(row.active),
+        "last_login_at": row.last_login_at,
+        "created_at": row.created_at,
+    }
+
+
+def _insert_admin(session, username: str, password: str, school_id: int | None) -> AdminAccount:
+    username = normalize_username(username)
+    passwords.check_strength(password, username)
+    if session.scalar(sa.select(AdminAccount.id).where(AdminAccount.username == username)):
+        raise UsernameTaken()
+    row = AdminAccount(
+        username=username,
+        password_hash=passwords.hash_password(password),
+        school_id=school_id,
+        totp_enabled=False,
+        failed_logins=0,
+        active=True,
+    )
+    session.add(row)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:  # a concurrent create took the name first
+        raise UsernameTaken() from exc
+    record(
+        session,
+        action="admin.create",
+        object_type="admin_account",
+        object_id=row.id,
+        school_id=school_id,
+        after={"username": username, "school_id": school_id},
+    )
+    return row
+
+
+def create_admin(username: str, password: str, school_id: int | None = None) -> dict:
+    """Create an admin account (CLI): platform admin when school_id is None."""
+    with unit_of_work() as session:
+        if school_id is not None and session.get(School, school_id) is None:
+            raise NotFound("学校不存在")
+        row = _insert_admin(session, username, password, school_id)
+        return admin_view(row)
+
+
+def create_school_admin(school_id: int, username: str, password: str) -> dict:
+    """A platform admin creates an office account for one school."""
+    actor = require_platform_admin(require_admin())
+    with unit_of_work() as session:
+        admin_school(session, actor, school_id)
+        return admin_view(_insert_admin(session, username, password, school_id))
+
+
+def list_school_admins(school_id: int, page: int, page_size: int) -> tuple[list[dict], int]:
+    actor = require_admin()
+    with unit_of_work() as session:
+        admin_school(session, actor, school_id)
+        where = AdminAccount.school_id == school_id
+        total = session.scalar(sa.select(sa.func.count()).select_from(AdminAccount).where(where))
+        rows = session.scalars(
+            sa.select(AdminAccount)
+            .where(where)
+            .order_by(AdminAccount.id)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        ).all()
+        return [admin_view(r) for r in rows], total
+
+
+def _locked_error(admin: AdminAccount) -> DomainError:
+    remaining = max(1, int((admin.locked_until - now()).total_seconds()))
+    minutes = (remaining + 59) // 60
+    return AccountLocked(minutes=minutes, headers={"Retry-After": str(remaining)})
+
+
+def _register_failure(session, admin: AdminAccount, reason: str) -> DomainError:
+    # Atomic increment: concurrent wrong guesses all count, none is lost.
+    count = session.execute(
+        sa.update(AdminAccount)
+        .where(AdminAccount.id == admin.id)
+        .values(failed_logins=AdminAccount.failed_logins + 1)
+        .returning(AdminAccount.failed_logins)
+    ).scalar_one()
+    actor = Actor("admin", admin.id, 0, school_id=admin.school_id)
+    if count >= MAX_FAILURES:
+        until = now() + timedelta(minutes=LOCK_MINUTES)
+        # The counter restarts so that after the lock the account gets a fresh 5 tries.
+        session.execute(
+            sa.update(AdminAccount)
+            .where(AdminAccount.id == admin.id)
+            .values(locked_until=until, failed_logins=0)
+        )
+        session.refresh(admin)
+        record(
+            session,
+            action="admin.locked",
+            object_type="admin_account",
+            object_id=admin.id,
+            school_id=admin.school_id,
+            after={"locked_until": until, "reason": reason},
+            actor=actor,
+        )
+        return _locked_error(admin)
+    record(
+        session,
+        action="admin.login_failed",
+        object_type="admin_account",
+        object_id=admin.id,
+        school_id=admin.school_id,
+        after={"failed_logins": count, "reason": reason},
+        actor=actor,
+    )
+    return InvalidOtp() if reason == "otp" else InvalidCredentials()
+
+
+def _matching_step(secret: str, otp: str) -> int | None:
+    """The TOTP time step the code belongs to (now, or one step either side), else None."""
+    otp = "".join((otp or "").split())
+    if not (otp.isdigit() and len(otp) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(time.time())
+    for offset in (0, -1, 1):
+        if hmac.compare_digest(totp.generate_otp(step + offset), otp):
+            return step + offset
+    return None
+
+
+def _first_use(admin_id: int, step: int) -> bool:
+    """A code may be used once: a replayed code inside its window is refused."""
+    try:
+        return bool(get_redis().set(f"kehou:totp-used:{admin_id}:{step}", 1, nx=True, ex=180))
+    except Exception:  # Redis down: sign-in must still work (the database is the truth)
+        log.warning("redis unavailable: TOTP replay check skipped")
+        return True
+
+
+def _otp_ok(admin: AdminAccount, otp: str) -> bool:
+    step = _matching_step(admin.totp_secret or "", otp)
+    return step is not None and _first_use(admin.id, step)
+
+
+def login(username: str, password: str, otp: str | None, client_ip: str | None) -> dict:
+    """Sign an admin in. Failures are committed (they count) before the error is raised."""
+    username = normalize_username(username)
+    with unit_of_work() as session:
+        admin = session.scalar(sa.select(AdminAccount).where(AdminAccount.username == username))
+        outcome: dict | DomainError
+        if admin is None or not admin.active:
+            passwords.burn(password)
+            outcome = InvalidCredentials()
+        elif admin.locked_until is not None and admin.locked_until > now():
+            passwords.burn(password)
+            outcome = _locked_error(admin)
+        elif not passwords.verify_password(admin.password_hash, password):
+            outcome = _register_failure(session, admin, "password")
+        elif admin.totp_enabled and not otp:
+            outcome = OtpRequired()
+        elif admin.totp_enabled and not _otp_ok(admin, otp):
+            outcome = _register_failure(session, admin, "otp")
+        else:
+            if passwords.needs_rehash(admin.password_hash):
+                admin.password_hash = passwords.hash_password(password)
+            admin.failed_logins = 0
+            admin.locked_until = None
+            admin.last_login_at = now()
+            outcome = open_session(session, admin_id=admin.id, client_ip=client_ip)
+            record(
+                session,
+                action="admin.login",
+                object_type="admin_account",
+                object_id=admin.id,
+                school_id=admin.school_id,
+                after={"totp": bool(admin.totp_enabled)},
+                actor=Actor("admin", admin.id, 0, school_id=admin.school_id),
+            )
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return {
+        "access_token": outcome["access_token"],
+        "expires_in": outcome["expires_in"],
+        "token_type": outcome["token_type"],
+    }
+
+
+def logout() -> None:
+    actor = require_admin()
+    with unit_of_work() as session:
+        row = session.get(AuthSession, actor.session_id)
+        if row is not None:
+            revoke(session, row, reason="logout")
+            record(
+                session,
+                action="admin.logout",
+                object_type="admin_account",
+                object_id=actor.id,
+                school_id=actor.school_id,
+            )
+
+
+def me() -> dict:
+    actor = require_admin()
+    with unit_of_work() as session:
+        return admin_view(session.get(AdminAccount, actor.id))
+
+
+def totp_setup() -> dict:
+    """Generate a new secret (not active until confirmed with a code from the app)."""
+    actor = require_admin()
+    with unit_of_work() as session:
+        admin = session.get(AdminAccount, actor.id)
+        if admin.totp_enabled:
+            raise TotpAlreadyEnabled()
+        admin.totp_secret = pyotp.random_base32()
+        record(
+            session,
+            action="admin.totp_setup",
+            object_type="admin_account",
+            object_id=admin.id,
+            school_id=admin.school_id,
+        )
+        uri = pyotp.TOTP(admin.totp_secret).provisioning_uri(
+            name=admin.username, issuer_name=TOTP_ISSUER
+        )
+        return {"secret": admin.totp_secret, "otpauth_uri": uri}
+
+
+def totp_confirm(otp: str) -> dict:
+    actor = require_admin()
+    with unit_of_work() as session:
+        admin = session.get(AdminAccount, actor.id)
+        if admin.totp_enabled:
+            raise TotpAlreadyEnabled()
+        if not admin.totp_secret:
+            raise TotpNotSetUp()
+        if not _otp_ok(admin, otp):
+            raise TotpCodeMismatch()
+        admin.totp_enabled = True
+        record(
+            session,
+            action="admin.totp_enable",
+            object_type="admin_account",
+            object_id=admin.id,
+            school_id=admin.school_id,
+            before={"totp_enabled": False},
+            after={"totp_enabled": True},
+        )
+        return {"totp_enabled": True}
+
+
+def change_password(current_password: str, new_password: str) -> None:
+    """Change one's own password; every other session of the account is signed out."""
+    actor = require_admin()
+    with unit_of_work() as session:
+        admin = session.get(AdminAccount, actor.id)
+        if not passwords.verify_password(admin.password_hash, current_password):
+            raise WrongCurrentPassword()
+        passwords.check_strength(new_password, admin.username)
+        admin.password_hash = passwords.hash_password(new_password)
+        others = session.scalars(
+            sa.select(AuthSession).where(
+                AuthSession.admin_id == admin.id,
+                AuthSession.id != actor.session_id,
+                AuthSession.revoked_at.is_(None),
+            )
+        )
+        for row in others:
+            revoke(session, row, reason="password_changed")
+        record(
+            session,
+            action="admin.password_change",
+            object_type="admin_account",
+            object_id=admin.id,
+            school_id=admin.school_id,
+        )

@@ -1,0 +1,1 @@
+"""Tests of the school office API: roster, import, role grants and scope."""
