@@ -4,6 +4,7 @@ APP_ROUTE_MODULES = [
     "backend.auth.app_routes",
     "backend.schools.app_routes",
     "backend.terms.app_routes",
+    "backend.signup.app_routes",
 ]
 
 ADMIN_ROUTE_MODULES = [
@@ -11,4 +12,5 @@ ADMIN_ROUTE_MODULES = [
     "backend.schools.admin_routes",
     "backend.audit.admin_routes",
     "backend.terms.admin_routes",
+    "backend.signup.admin_routes",
 ]

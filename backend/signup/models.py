@@ -61,6 +61,8 @@ class Application(TimestampMixin, Base):
     waiting_since: Mapped[datetime | None] = mapped_column(TZDateTime)
     enrolled_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # The posting (公示) that listed it; kept after enrollment as the record of the posting.
+    publication_id: Mapped[int | None] = mapped_column(sa.ForeignKey("publications.id"), index=True)
 
 
 class ReviewStep(Base):
@@ -81,3 +83,45 @@ class ReviewStep(Base):
     from_state: Mapped[str | None] = mapped_column(sa.String(20))
     to_state: Mapped[str] = mapped_column(sa.String(20))
     decided_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    # An upheld objection is attached to the step that sent the application back.
+    objection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("objections.id"))
+
+
+class Publication(TimestampMixin, Base):
+    """One public posting (公示) of a term's approved applications."""
+
+    __tablename__ = "publications"
+    __table_args__ = (sa.CheckConstraint("ends_at >= starts_at", name="period_in_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(sa.ForeignKey("terms.id"), index=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(TZDateTime)
+    # starts_at + the term's publicity_days calendar days (0 days: over at once).
+    ends_at: Mapped[datetime] = mapped_column(TZDateTime)
+    entry_count: Mapped[int] = mapped_column(sa.Integer)
+    published_by_kind: Mapped[str] = mapped_column(sa.String(10))  # user | admin
+    published_by_id: Mapped[int] = mapped_column(sa.Integer)
+    finalized_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
+OBJECTION_STATES = ("open", "upheld", "dismissed")
+
+
+class Objection(TimestampMixin, Base):
+    """A guardian's objection to a posting, and the office's answer."""
+
+    __tablename__ = "objections"
+    __table_args__ = (sa.CheckConstraint("state IN ('open', 'upheld', 'dismissed')", name="state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(sa.ForeignKey("publications.id"), index=True)
+    term_id: Mapped[int] = mapped_column(sa.ForeignKey("terms.id"), index=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("applications.id"))
+    text: Mapped[str] = mapped_column(sa.String(1000))
+    state: Mapped[str] = mapped_column(sa.String(10), default="open")
+    response: Mapped[str | None] = mapped_column(sa.String(1000))
+    answered_by: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_accounts.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(TZDateTime)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 LEVEL_STATE = {"class": "class_approved", "grade": "grade_approved", "school": "approved"}
+# States in which an application waits for a reviewer at some level.
+WAITING_STATES = ("submitted", "class_approved", "grade_approved")
+# States a pupil can be in after the review passed (counted as "approved" by reports).
+PASSED_STATES = ("approved", "in_publicity", "enrolled")
 
 
 def next_after_approve(levels: list[str], level: str) -> tuple[str, str | None]:

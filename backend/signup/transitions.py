@@ -1,0 +1,96 @@
+"""Moving an application between states: a guarded UPDATE, a review step and an audit row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+
+from backend.audit.service import record
+from backend.common.clock import now
+from backend.signup import states
+from backend.signup.models import Application, ReviewStep
+
+
+def snapshot(app: Application) -> dict:
+    return {"state": app.state, "level": app.level}
+
+
+def move(
+    session,
+    app: Application,
+    action: str,
+    *,
+    to_state: str,
+    level: str | None,
+    actor,
+    conflict: Callable[[], Exception],
+    role: str | None = None,
+    step_level: str | None = None,
+    comment: str | None = None,
+    objection_id: int | None = None,
+    extra: dict | None = None,
+) -> ReviewStep:
+    """Apply one allowed transition, or raise `conflict` (nothing written).
+
+    The UPDATE names the state it expects, so of two callers that read the same state at
+    the same moment only one changes the row; the other sees 0 rows and gets `conflict`.
+    """
+    from_state = app.state
+    if not states.allowed(from_state, action):
+        raise conflict()
+    moment = now()
+    values = {
+        "state": to_state,
+        "level": level,
+        "waiting_since": moment if level is not None else None,
+        "updated_at": moment,
+        **(extra or {}),
+    }
+    if to_state == "withdrawn":
+        values["withdrawn_at"] = moment
+    if to_state == "enrolled":
+        values["enrolled_at"] = moment
+    changed = session.execute(
+        sa.update(Application)
+        .where(Application.id == app.id, Application.state == from_state)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise conflict()
+    before = {"state": from_state, "level": app.level}
+    for key, value in values.items():
+        # Keep the loaded object in step with the row, without a second UPDATE.
+        set_committed_value(app, key, value)
+    step = ReviewStep(
+        application_id=app.id,
+        level=step_level,
+        decision=action,
+        comment=comment,
+        actor_kind=actor.kind if actor else "system",
+        actor_id=actor.id if actor else None,
+        actor_role=role,
+        from_state=from_state,
+        to_state=to_state,
+        decided_at=moment,
+        objection_id=objection_id,
+    )
+    session.add(step)
+    after = {"state": to_state, "level": level}
+    if comment:
+        after["comment"] = comment
+    if objection_id:
+        after["objection_id"] = objection_id
+    record(
+        session,
+        action=f"application.{action}",
+        object_type="application",
+        object_id=app.id,
+        school_id=app.school_id,
+        before=before,
+        after=after,
+        actor=actor,
+    )
+    return step
