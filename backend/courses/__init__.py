@@ -1,0 +1,1 @@
+"""Courses: providers, the catalogue, first-come selection with waitlists, and the lottery."""

@@ -1,0 +1,135 @@
+"""Shared reads of the course domain: scoped lookups, enrolment lock, a pupil's seats."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from backend.common.clock import now
+from backend.courses import draw
+from backend.courses.errors import NotEnrolled, SelectionClosed
+from backend.courses.models import Course, Selection
+from backend.errors import NotFound
+from backend.schools.models import Grade, SchoolClass, Student
+from backend.signup.models import Application
+from backend.terms.models import Term
+
+LIVE = ("confirmed", "waitlisted")
+
+
+def term_of_school(session, school_id: int, term_id: int) -> Term:
+    term = session.get(Term, term_id)
+    if term is None or term.school_id != school_id:
+        raise NotFound()
+    return term
+
+
+def course_of_term(session, term: Term, course_id: int) -> Course:
+    course = session.get(Course, course_id)
+    if course is None or course.term_id != term.id:
+        raise NotFound()
+    return course
+
+
+def grade_level(session, student: Student) -> int:
+    return session.scalar(
+        sa.select(Grade.level)
+        .join(SchoolClass, SchoolClass.grade_id == Grade.id)
+        .where(SchoolClass.id == student.class_id)
+    )
+
+
+def enrolment(session, term_id: int, student_id: int, *, lock: bool = False):
+    """The pupil's enrolled application in the term, or None.
+
+    With lock=True the row is locked (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already serializes writers): every change to one pupil's selections takes this lock
+    first, so two taps for the same pupil cannot both pass the limit and clash checks.
+    """
+    stmt = sa.select(Application).where(
+        Application.term_id == term_id,
+        Application.student_id == student_id,
+        Application.state == "enrolled",
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+def require_enrolment(session, term_id: int, student_id: int):
+    row = enrolment(session, term_id, student_id, lock=True)
+    if row is None:
+        raise NotEnrolled()
+    return row
+
+
+def require_window(term: Term) -> None:
+    moment = now()
+    if not term.selection_opens_at <= moment < term.selection_closes_at:
+        raise SelectionClosed()
+
+
+def live_selections(session, term_id: int, student_id: int) -> list[tuple[Selection, Course]]:
+    return list(
+        session.execute(
+            sa.select(Selection, Course)
+            .join(Course, Course.id == Selection.course_id)
+            .where(
+                Selection.term_id == term_id,
+                Selection.student_id == student_id,
+                Selection.status.in_(LIVE),
+            )
+            .order_by(Selection.id)
+        ).tuples()
+    )
+
+
+def timing(course: Course) -> dict:
+    return {
+        "weekdays": list(course.weekdays),
+        "start_time": course.start_time.strftime("%H:%M"),
+        "end_time": course.end_time.strftime("%H:%M"),
+    }
+
+
+def clash(course: Course, others) -> Course | None:
+    """The first of `others` that shares a weekday and overlapping time with `course`."""
+    mine = timing(course)
+    for other in others:
+        if other.id != course.id and draw.overlaps(mine, timing(other)):
+            return other
+    return None
+
+
+def waitlist_order():
+    # Lottery waitlists carry the draw's order in queue_no; first-come ones queue by id.
+    return (sa.nulls_last(Selection.queue_no.asc()), Selection.id.asc())
+
+
+def waitlist_ids(session, course_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            sa.select(Selection.id)
+            .where(Selection.course_id == course_id, Selection.status == "waitlisted")
+            .order_by(*waitlist_order())
+        )
+    )
+
+
+def waitlist_lengths(session, course_ids) -> dict[int, int]:
+    if not course_ids:
+        return {}
+    rows = session.execute(
+        sa.select(Selection.course_id, sa.func.count())
+        .where(Selection.course_id.in_(list(course_ids)), Selection.status == "waitlisted")
+        .group_by(Selection.course_id)
+    )
+    return dict(rows.tuples().all())
+
+
+def positions(session, selections) -> dict[int, int]:
+    """Waitlist positions (1 = next in line) of the given waitlisted selections."""
+    out: dict[int, int] = {}
+    for course_id in {s.course_id for s in selections if s.status == "waitlisted"}:
+        for index, sid in enumerate(waitlist_ids(session, course_id), start=1):
+            out[sid] = index
+    return out
