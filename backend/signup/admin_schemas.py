@@ -6,13 +6,13 @@ from marshmallow import fields, validate
 
 from backend.common.schemas import Id, Instant, Str, StrictSchema
 from backend.signup.models import OBJECTION_STATES
-from backend.signup.schemas import HistoryOut, Level, ReviewRowOut, State
+from backend.signup.schemas import HistoryOut, Level, QueryId, ReviewRowOut, State
 
 
 class OfficeQuery(StrictSchema):
     state = State()
-    class_id = Id()
-    grade_id = Id()
+    class_id = QueryId()
+    grade_id = QueryId()
     level = Level(metadata={"description": "Only applications waiting at this level"})
     overdue = fields.Boolean(
         metadata={"description": "true: waiting longer than review_overdue_days"}
@@ -33,8 +33,8 @@ class OfficeApplicationOut(ReviewRowOut):
 
 
 class ObjectionQuery(StrictSchema):
-    term_id = Id()
-    publication_id = Id()
+    term_id = QueryId()
+    publication_id = QueryId()
     state = fields.String(validate=validate.OneOf(OBJECTION_STATES))
 
 

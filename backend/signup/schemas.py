@@ -12,6 +12,11 @@ from backend.signup.models import APPLICATION_STATES
 LEVELS = ("class", "grade", "school")
 
 
+def QueryId(**kwargs) -> fields.Integer:
+    """An id in a query string (text by nature, so not strict)."""
+    return fields.Integer(validate=validate.Range(min=1, max=2**62), **kwargs)
+
+
 def Level(**kwargs) -> fields.String:
     return fields.String(validate=validate.OneOf(LEVELS), **kwargs)
 
@@ -24,9 +29,12 @@ class ApplicationIn(StrictSchema):
     term_id = Id(required=True)
     student_id = Id(required=True)
     agreement_id = Id(
-        metadata={"description": "An agreement version of this term (422 agreement_required)"}
+        allow_none=True,
+        metadata={"description": "An agreement version of this term (422 agreement_required)"},
     )
-    agree = fields.Boolean(metadata={"description": "Must be true (422 agreement_required)"})
+    agree = fields.Boolean(
+        allow_none=True, metadata={"description": "Must be true (422 agreement_required)"}
+    )
     priority_flags = fields.List(
         fields.String(validate=validate.OneOf(PRIORITY_FLAGS)),
         validate=validate.Length(max=len(PRIORITY_FLAGS)),
@@ -44,8 +52,8 @@ class ApplicationIn(StrictSchema):
 
 
 class ApplicationQuery(StrictSchema):
-    term_id = Id()
-    student_id = Id()
+    term_id = QueryId()
+    student_id = QueryId()
 
 
 class StepOut(StrictSchema):
@@ -103,7 +111,7 @@ class ResubmitIn(StrictSchema):
 
 
 class ReviewQuery(StrictSchema):
-    term_id = Id(required=True)
+    term_id = QueryId(required=True)
     level = Level(required=True)
     overdue = fields.Boolean(
         metadata={"description": "true: only reviews waiting longer than review_overdue_days"}
@@ -166,11 +174,11 @@ class ReviewOut(StrictSchema):
 
 
 class TermQuery(StrictSchema):
-    term_id = Id(required=True)
+    term_id = QueryId(required=True)
 
 
 class ReviewExportQuery(StrictSchema):
-    term_id = Id(required=True)
+    term_id = QueryId(required=True)
     level = Level(required=True, metadata={"description": "The level whose scope I export"})
     waiting = fields.Boolean(metadata={"description": "true: only what waits at that level"})
     state = State()

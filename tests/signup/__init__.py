@@ -1,0 +1,1 @@
+"""Sign-up, review and posting tests."""
