@@ -133,7 +133,11 @@ def _publish(session, actor, term: Term) -> Publication:
 
 def _names(session, apps) -> dict[int, str]:
     ids = {a.student_id for a in apps}
-    return dict(session.execute(sa.select(Student.id, Student.name).where(Student.id.in_(ids))))
+    return dict(
+        session.execute(sa.select(Student.id, Student.name).where(Student.id.in_(ids)))
+        .tuples()
+        .all()
+    )
 
 
 def posting(term_id: int) -> dict:

@@ -115,13 +115,12 @@ def test_the_database_index_refuses_a_second_live_row(scene, db):
     scene.applied()
     twin = f.application(db, scene.term, scene.a["kids"][1], scene.a["parent"])
     db.flush()
-    with pytest.raises(IntegrityError):
-        with db.begin_nested():
-            db.execute(
-                sa.update(Application)
-                .where(Application.id == twin.id)
-                .values(student_id=scene.a["kids"][0].id)
-            )
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.execute(
+            sa.update(Application)
+            .where(Application.id == twin.id)
+            .values(student_id=scene.a["kids"][0].id)
+        )
 
 
 def test_idempotency_key_replays_the_first_answer(scene, db):
