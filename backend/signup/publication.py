@@ -133,11 +133,8 @@ def _publish(session, actor, term: Term) -> Publication:
 
 def _names(session, apps) -> dict[int, str]:
     ids = {a.student_id for a in apps}
-    return dict(
-        session.execute(sa.select(Student.id, Student.name).where(Student.id.in_(ids)))
-        .tuples()
-        .all()
-    )
+    rows = session.execute(sa.select(Student.id, Student.name).where(Student.id.in_(ids)))
+    return {student_id: name for student_id, name in rows}
 
 
 def posting(term_id: int) -> dict:
