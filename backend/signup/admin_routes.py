@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
-from backend.signup import publication, reports
+from backend.signup import objections, publication, reports
 from backend.signup.admin_schemas import (
     AnswerIn,
     FinalizeOut,
@@ -93,7 +93,7 @@ class Objections(MethodView):
     @blp.paginate()
     def get(self, query, school_id, pagination_parameters):
         """Objections to the school's postings, newest first."""
-        rows, total = publication.objections(
+        rows, total = objections.objections(
             school_id, query, pagination_parameters.page, pagination_parameters.page_size
         )
         pagination_parameters.item_count = total
@@ -107,7 +107,7 @@ class Objections(MethodView):
 def uphold(data, school_id, objection_id):
     """Uphold: the application goes back to submitted at the first level, with the
     objection attached to its history; the objector is notified."""
-    return publication.answer(school_id, objection_id, "upheld", data)
+    return objections.answer(school_id, objection_id, "upheld", data)
 
 
 @blp.route("/<int:school_id>/objections/<int:objection_id>/dismiss", methods=["POST"])
@@ -116,4 +116,4 @@ def uphold(data, school_id, objection_id):
 @blp.alt_response(409, description="objection_answered")
 def dismiss(data, school_id, objection_id):
     """Dismiss: nothing changes but the objection; the objector is notified."""
-    return publication.answer(school_id, objection_id, "dismissed", data)
+    return objections.answer(school_id, objection_id, "dismissed", data)

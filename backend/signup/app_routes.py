@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
-from backend.signup import publication, reports, review, service
+from backend.signup import objections, publication, reports, review, service
 from backend.signup.reports import XLSX
 from backend.signup.schemas import (
     ApplicationBriefOut,
@@ -150,4 +150,4 @@ class Publication(MethodView):
 @blp.alt_response(409, description="publicity_closed")
 def object_to(data, term_id):
     """Object to the posting while it runs (a guardian of that school)."""
-    return publication.object_to(term_id, data)
+    return objections.object_to(term_id, data)
