@@ -249,3 +249,50 @@ def enrolled(db, term_row, student_row, applicant=None):
     """A pupil enrolled in the term (for selection, pickup and fee tests)."""
     applicant = applicant or user(db)
     return application(db, term_row, student_row, applicant, state="enrolled")
+
+
+def provider(db, school_row, **kw):
+    """A third-party course provider of the school (active, not blacklisted)."""
+    from backend.courses.models import Provider
+
+    values = dict(
+        school_id=school_row.id,
+        name=f"机构{n()}",
+        licence_no=f"L{n():06d}",
+        qualification="办学许可证",
+        status="active",
+    )
+    values.update(kw)
+    row = Provider(**values)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def course(db, term_row, **kw):
+    """An open course of the term: Monday and Wednesday 16:00-17:00, grades 1-9, 30 seats."""
+    from datetime import time
+
+    from backend.courses.models import Course
+
+    values = dict(
+        school_id=term_row.school_id,
+        term_id=term_row.id,
+        name=f"课程{n()}",
+        category="体育",
+        kind="enrichment",
+        weekdays=[1, 3],
+        start_time=time(16, 0),
+        end_time=time(17, 0),
+        capacity=30,
+        seats_taken=0,
+        min_grade=1,
+        max_grade=9,
+        fee_fen=0,
+        status="open",
+    )
+    values.update(kw)
+    row = Course(**values)
+    db.add(row)
+    db.flush()
+    return row

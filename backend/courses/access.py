@@ -79,7 +79,7 @@ def live_selections(session, term_id: int, student_id: int) -> list[tuple[Select
                 Selection.status.in_(LIVE),
             )
             .order_by(Selection.id)
-        ).tuples()
+        )
     )
 
 
@@ -123,7 +123,7 @@ def waitlist_lengths(session, course_ids) -> dict[int, int]:
         .where(Selection.course_id.in_(list(course_ids)), Selection.status == "waitlisted")
         .group_by(Selection.course_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def positions(session, selections) -> dict[int, int]:

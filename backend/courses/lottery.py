@@ -219,7 +219,7 @@ def _inputs(session, term: Term, row: LotteryDraw, seed: str) -> tuple[dict, dic
             ),
         )
         .where(Preference.term_id == term.id)
-    ).tuples()
+    )
     pupils, who = [], {}
     for pref, student, app_flags in wishes:
         pid = draw.pseudonym(row.pseudonym_key, student.id)

@@ -27,7 +27,7 @@ def _roster_rows(session, course: Course) -> list[dict]:
         .join(SchoolClass, SchoolClass.id == Student.class_id)
         .where(Selection.course_id == course.id, Selection.status.in_(access.LIVE))
         .order_by(Selection.status, SchoolClass.name, Student.student_no)
-    ).tuples()
+    )
     rows = list(rows)
     places = access.positions(session, [s for s, _, _ in rows])
     out = [
@@ -100,8 +100,8 @@ def class_courses(class_id: int, term_id: int) -> list[dict]:
             Student.class_id == klass.id,
             Selection.status.in_(access.LIVE),
         )
-        .order_by(Course.weekdays, Course.start_time, Course.id, Student.student_no)
-    ).tuples()
+        .order_by(Course.start_time, Course.id, Student.student_no)
+    )
     by_course: dict[int, dict] = {}
     for course, student, status in rows:
         entry = by_course.setdefault(
@@ -118,7 +118,8 @@ def class_courses(class_id: int, term_id: int) -> list[dict]:
             },
         )
         entry["students"].append({"student_id": student.id, "name": student.name, "status": status})
-    return list(by_course.values())
+    # JSON columns cannot be sorted by PostgreSQL: weekday order is applied here.
+    return sorted(by_course.values(), key=lambda c: (c["weekdays"], c["start_time"]))
 
 
 def timetable(student_id: int, term_id: int) -> list[dict]:

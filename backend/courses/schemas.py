@@ -133,8 +133,13 @@ class RosterRowOut(StrictSchema):
 
 
 # --- selection (app) ---------------------------------------------------------------------
+def QueryId(**kwargs) -> fields.Integer:
+    """An id in the query string (text there, so not strict)."""
+    return fields.Integer(validate=validate.Range(min=1, max=2**62), **kwargs)
+
+
 class CatalogueQuery(StrictSchema):
-    student_id = Id(required=True)
+    student_id = QueryId(required=True)
 
 
 class CatalogueOut(StrictSchema):
@@ -179,12 +184,12 @@ class SelectionOut(StrictSchema):
 
 
 class SelectionQuery(StrictSchema):
-    student_id = Id(required=True)
-    term_id = Id()
+    student_id = QueryId(required=True)
+    term_id = QueryId()
 
 
 class TermQuery(StrictSchema):
-    term_id = Id(required=True)
+    term_id = QueryId(required=True)
 
 
 class TimetableEntryOut(StrictSchema):

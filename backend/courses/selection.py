@@ -44,12 +44,14 @@ def guardian_catalogue(term_id: int, student_id: int) -> list[dict]:
     session = get_session()
     student = guardian_student(session, actor, student_id)
     term = _term_for_student(session, term_id, student)
-    courses = list(
+    courses = sorted(
         session.scalars(
             sa.select(Course)
             .where(Course.term_id == term.id, Course.status == "open")
-            .order_by(Course.weekdays, Course.start_time, Course.id)
-        )
+            .order_by(Course.start_time, Course.id)
+        ),
+        # JSON columns cannot be sorted by PostgreSQL: weekday order is applied here.
+        key=lambda c: (c.weekdays, c.start_time),
     )
     waits = access.waitlist_lengths(session, [c.id for c in courses])
     level = access.grade_level(session, student)

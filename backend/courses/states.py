@@ -29,4 +29,4 @@ def apply(state: str, action: str) -> str:
 
 def frees_seat(state: str, action: str) -> bool:
     """Dropping a confirmed selection frees a seat (which promotion may pass on)."""
-    return state == "confirmed" and apply(state, action) == "dropped"
+    return apply(state, action) == "dropped" and state == "confirmed"
