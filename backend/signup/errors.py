@@ -36,7 +36,7 @@ ReviewConflict = define(
     "Some decisions are not allowed; nothing was applied",
 )
 CommentRequired = define(
-    "comment_required", 422, "不通过时请填写原因", "A rejection needs a comment"
+    "comment_required", 422, "不批准时请填写原因", "A comment is required to reject"
 )
 NothingToPublish = define(
     "nothing_to_publish", 409, "没有待公示的申请", "No approved application to publish"
