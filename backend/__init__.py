@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, send_from_directory
 from sqlalchemy.orm import sessionmaker
 
+from backend.common.schemas import MAX_ID
 from backend.settings import Settings
 
 
@@ -24,6 +25,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    # Ids are 32-bit in the database: a larger one in a path is simply not found (404),
+    # never an overflow inside a query.
+    from werkzeug.routing import IntegerConverter
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
 
     from backend import models  # noqa: F401  (every table registered on Base.metadata)
     from backend.auth.context import authenticate

@@ -31,6 +31,19 @@ class KehouApi(Api):
 
     ERROR_SCHEMA = ErrorSchema
 
+    def _register_pagination_header(self):
+        # The header carries JSON text; documenting it as an object made it a lie on the wire.
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata as JSON text: "
+                '{"total", "total_pages", "first_page", "last_page", "page", '
+                '"previous_page", "next_page"}',
+                "schema": {"type": "string"},
+            },
+            lazy=True,
+        )
+
     def handle_http_exception(self, error):
         return render_http_exception(error)
 

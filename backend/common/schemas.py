@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+MAX_ID = 2**31 - 1  # primary keys and counters are 32-bit integers
+
 
 class StrictSchema(ma.Schema):
     """Every request schema derives from this: unknown fields are an error."""
@@ -19,12 +21,18 @@ def Str(*, max_len: int = 200, min_len: int = 0, **kwargs) -> fields.String:
 
 
 def Int(**kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, **kwargs)
+    """A strict integer that fits the database's 32-bit columns (larger -> 422, not 500)."""
+    bound = validate.Range(min=-MAX_ID - 1, max=MAX_ID)
+    extra = kwargs.pop("validate", None)
+    checks = [bound] + (
+        list(extra) if isinstance(extra, list | tuple) else [extra] if extra else []
+    )
+    return fields.Integer(strict=True, validate=checks, **kwargs)
 
 
 def Id(**kwargs) -> fields.Integer:
     """An object id: opaque to clients, a positive integer here."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=2**62), **kwargs)
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def Fen(**kwargs) -> fields.Integer:
