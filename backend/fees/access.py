@@ -1,0 +1,53 @@
+"""Reaching fee objects through the caller's scope, and the term-closed guard."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from backend.auth.context import current_actor
+from backend.auth.scope import admin_school
+from backend.errors import NotFound, define
+from backend.fees.models import Settlement, Statement
+from backend.terms.models import Term
+
+TermSettled = define(
+    "term_settled",
+    409,
+    "本学期已完成期末结算，收费记录不能再更改",
+    "The term is settled; its fee records can no longer change",
+)
+
+
+def office_term(session, school_id: int, term_id: int, *, lock: bool = False) -> Term:
+    """A term of a school the calling admin runs (404 otherwise); optionally row-locked,
+    which is how fee writers of one term take turns (generation, settlement)."""
+    admin_school(session, current_actor(), school_id)
+    stmt = sa.select(Term).where(Term.id == term_id, Term.school_id == school_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    term = session.scalar(stmt)
+    if term is None:
+        raise NotFound()
+    return term
+
+
+def office_statement(session, school_id: int, statement_id: int, *, lock=False) -> Statement:
+    admin_school(session, current_actor(), school_id)
+    stmt = sa.select(Statement).where(
+        Statement.id == statement_id, Statement.school_id == school_id
+    )
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    st = session.scalar(stmt)
+    if st is None:
+        raise NotFound()
+    return st
+
+
+def settlement_of(session, term_id: int) -> Settlement | None:
+    return session.scalar(sa.select(Settlement).where(Settlement.term_id == term_id))
+
+
+def ensure_not_settled(session, term_id: int) -> None:
+    if settlement_of(session, term_id) is not None:
+        raise TermSettled()

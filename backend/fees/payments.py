@@ -1,0 +1,264 @@
+"""Offline payments and refunds recorded by the office, each against one statement."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from backend.audit.service import record
+from backend.auth.context import current_actor
+from backend.common.clock import now, today
+from backend.database import unit_of_work
+from backend.errors import NotFound, define
+from backend.fees import money
+from backend.fees.access import ensure_not_settled, office_statement
+from backend.fees.models import Payment, Refund, Statement
+from backend.fees.statements import refresh_state
+from backend.fees.states import OPEN_STATES, payment_next, refund_next, statement_next
+
+StatementNotPayable = define(
+    "statement_not_payable",
+    409,
+    "该账单尚未出账或已作废/结算，不能登记收款",
+    "The statement is not open for payment",
+)
+PaymentReferenceReused = define(
+    "payment_reference_reused",
+    409,
+    "该凭证号已登记过一笔不同金额的收款",
+    "This reference was already recorded with a different payment",
+)
+RefundExceedsPaid = define(
+    "refund_exceeds_paid",
+    409,
+    "退款金额超过可退金额（已缴{paid}元，已退{refunded}元）",
+    "Refund exceeds what was paid ({paid} yuan) minus refunded ({refunded} yuan)",
+)
+RefundNotPending = define(
+    "refund_not_pending", 409, "该退款已处理", "The refund was already completed"
+)
+
+
+def payment_view(p: Payment) -> dict:
+    return {
+        "id": p.id,
+        "statement_id": p.statement_id,
+        "amount_fen": p.amount_fen,
+        "paid_on": p.paid_on,
+        "reference": p.reference,
+        "method": p.method,
+        "channel": p.channel,
+        "status": p.status,
+        "created_at": p.created_at,
+    }
+
+
+def refund_view(r: Refund) -> dict:
+    return {
+        "id": r.id,
+        "statement_id": r.statement_id,
+        "amount_fen": r.amount_fen,
+        "reason": r.reason,
+        "kind": r.kind,
+        "method": r.method,
+        "status": r.status,
+        "refunded_on": r.refunded_on,
+        "created_at": r.created_at,
+    }
+
+
+def _with_statement(session, st: Statement, out: dict) -> dict:
+    out["statement"] = {
+        "id": st.id,
+        "status": st.status,
+        "total_fen": st.total_fen,
+        "paid_fen": st.paid_fen,
+        "refunded_fen": st.refunded_fen,
+        "balance_fen": money.balance(
+            st.total_fen, st.paid_fen, st.refunded_fen, st.carried_out_fen
+        ),
+    }
+    return out
+
+
+def record_payment(school_id: int, statement_id: int, data: dict) -> tuple[dict, int]:
+    """Record money received at the office. The same reference again is the same payment
+    (200, nothing added); an amount above the balance stays as a credit for next time."""
+    actor = current_actor()
+    with unit_of_work() as session:
+        # The row lock makes concurrent recordings of one statement take turns.
+        st = office_statement(session, school_id, statement_id, lock=True)
+        ensure_not_settled(session, st.term_id)
+        existing = session.scalar(
+            sa.select(Payment).where(
+                Payment.statement_id == st.id, Payment.reference == data["reference"]
+            )
+        )
+        if existing is not None:
+            same = (existing.amount_fen, existing.paid_on, existing.channel) == (
+                data["amount_fen"],
+                data["paid_on"],
+                data["method"],
+            )
+            if not same:
+                raise PaymentReferenceReused()
+            return _with_statement(session, st, payment_view(existing)), 200
+        if st.status not in OPEN_STATES:
+            raise StatementNotPayable()
+        payment = Payment(
+            school_id=st.school_id,
+            term_id=st.term_id,
+            statement_id=st.id,
+            student_id=st.student_id,
+            method="offline",
+            channel=data["method"],
+            status=payment_next("created", "pay"),
+            amount_fen=data["amount_fen"],
+            paid_on=data["paid_on"],
+            reference=data["reference"],
+            paid_at=now(),
+            recorded_by=actor.id,
+        )
+        session.add(payment)
+        before = {"status": st.status, "paid_fen": st.paid_fen}
+        st.paid_fen += payment.amount_fen
+        st.status = statement_next(
+            st.status,
+            "pay",
+            st.total_fen,
+            money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen),
+        )
+        session.flush()
+        record(
+            session,
+            action="payment.record",
+            object_type="statement",
+            object_id=st.id,
+            school_id=school_id,
+            before=before,
+            after={
+                "status": st.status,
+                "paid_fen": st.paid_fen,
+                "payment_id": payment.id,
+                "amount_fen": payment.amount_fen,
+                "reference": payment.reference,
+                "channel": payment.channel,
+            },
+        )
+        return _with_statement(session, st, payment_view(payment)), 201
+
+
+def add_refund(
+    session,
+    st: Statement,
+    amount_fen: int,
+    *,
+    kind: str,
+    reason: str,
+    status: str,
+    actor_id=None,
+    settlement_id=None,
+) -> Refund:
+    """A refund row and the statement's money, inside the caller's transaction; the caller
+    holds the statement's row lock."""
+    allowed = money.refundable(st.paid_fen, st.refunded_fen)
+    if amount_fen > allowed:
+        raise RefundExceedsPaid(
+            paid=money.yuan(st.paid_fen),
+            refunded=money.yuan(st.refunded_fen),
+            errors={"amount_fen": [f"最多可退 {allowed} 分"]},
+        )
+    refund = Refund(
+        school_id=st.school_id,
+        term_id=st.term_id,
+        statement_id=st.id,
+        student_id=st.student_id,
+        settlement_id=settlement_id,
+        kind=kind,
+        method="offline",
+        status=status,
+        amount_fen=amount_fen,
+        reason=reason,
+        refunded_on=today() if status == "succeeded" else None,
+        completed_at=now() if status == "succeeded" else None,
+        recorded_by=actor_id,
+    )
+    session.add(refund)
+    st.refunded_fen += amount_fen
+    if st.status in OPEN_STATES:
+        st.status = statement_next(
+            st.status,
+            "refund",
+            st.total_fen,
+            money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen),
+        )
+    return refund
+
+
+def record_refund(school_id: int, statement_id: int, data: dict) -> dict:
+    """Money the office has given back (R10), with its reason; never more than was paid."""
+    actor = current_actor()
+    with unit_of_work() as session:
+        st = office_statement(session, school_id, statement_id, lock=True)
+        ensure_not_settled(session, st.term_id)
+        if st.status not in OPEN_STATES:
+            raise StatementNotPayable()
+        before = {"status": st.status, "refunded_fen": st.refunded_fen}
+        refund = add_refund(
+            session,
+            st,
+            data["amount_fen"],
+            kind="manual",
+            reason=data["reason"],
+            status=refund_next("requested", "succeed"),
+            actor_id=actor.id,
+        )
+        session.flush()
+        record(
+            session,
+            action="refund.record",
+            object_type="statement",
+            object_id=st.id,
+            school_id=school_id,
+            before=before,
+            after={
+                "status": st.status,
+                "refunded_fen": st.refunded_fen,
+                "refund_id": refund.id,
+                "amount_fen": refund.amount_fen,
+                "reason": refund.reason,
+            },
+        )
+        return _with_statement(session, st, refund_view(refund))
+
+
+def complete_refund(school_id: int, refund_id: int, outcome: str) -> dict:
+    """The office confirms a requested (settlement) refund was paid out, or that it failed;
+    a failed refund puts the money back on the statement's balance as a credit."""
+    with unit_of_work() as session:
+        refund = session.scalar(
+            sa.select(Refund).where(Refund.id == refund_id, Refund.school_id == school_id)
+        )
+        if refund is None:
+            raise NotFound()
+        st = office_statement(session, school_id, refund.statement_id, lock=True)
+        session.refresh(refund, with_for_update=True)
+        if refund.status != "requested":
+            raise RefundNotPending()
+        refund.status = refund_next(refund.status, "succeed" if outcome == "succeeded" else "fail")
+        refund.completed_at = now()
+        if refund.status == "succeeded":
+            refund.refunded_on = today()
+        else:
+            st.refunded_fen -= refund.amount_fen
+            refresh_state(st)
+        session.flush()
+        record(
+            session,
+            action=f"refund.{refund.status}",
+            object_type="refund",
+            object_id=refund.id,
+            school_id=school_id,
+            before={"status": "requested"},
+            after={"status": refund.status, "statement_id": st.id, "amount_fen": refund.amount_fen},
+        )
+        return _with_statement(session, st, refund_view(refund))

@@ -1,0 +1,62 @@
+"""Statement, payment, refund and exemption state machines as plain tables (no DB imports)."""
+
+from __future__ import annotations
+
+STATEMENT_STATES = ("draft", "issued", "partially_paid", "paid", "settled", "void")
+# States a family sees and owes on (a draft is the office's; void and settled are closed).
+OPEN_STATES = ("issued", "partially_paid", "paid")
+LIVE_STATES = ("draft", "issued", "partially_paid", "paid", "settled")
+
+# "*" = the paying state that fits the money (see paying_state).
+STATEMENT_TRANSITIONS: dict[tuple[str, str], str] = {
+    ("draft", "issue"): "*",
+    ("draft", "recompute"): "draft",
+    ("draft", "adjust"): "draft",
+    ("issued", "void"): "void",
+    ("paid", "settle"): "settled",
+}
+for _state in OPEN_STATES:
+    for _action in ("pay", "refund", "adjust"):
+        STATEMENT_TRANSITIONS[(_state, _action)] = "*"
+
+PAYMENT_TRANSITIONS = {("created", "pay"): "paid", ("created", "close"): "closed"}
+REFUND_TRANSITIONS = {("requested", "succeed"): "succeeded", ("requested", "fail"): "failed"}
+EXEMPTION_TRANSITIONS = {("pending", "approve"): "approved", ("pending", "reject"): "rejected"}
+
+
+def paying_state(total_fen: int, covered_fen: int) -> str:
+    """issued (nothing counted yet), partially_paid, or paid (nothing left to pay)."""
+    if covered_fen >= total_fen:
+        return "paid"
+    if covered_fen > 0:
+        return "partially_paid"
+    return "issued"
+
+
+def statement_next(state: str, action: str, total_fen: int = 0, covered_fen: int = 0) -> str:
+    """The next statement state, or ValueError for a transition the table does not allow."""
+    target = STATEMENT_TRANSITIONS.get((state, action))
+    if target is None:
+        raise ValueError(f"{action} not allowed from {state}")
+    if target == "*":
+        return paying_state(total_fen, covered_fen)
+    return target
+
+
+def _next(table: dict, state: str, action: str) -> str:
+    target = table.get((state, action))
+    if target is None:
+        raise ValueError(f"{action} not allowed from {state}")
+    return target
+
+
+def payment_next(state: str, action: str) -> str:
+    return _next(PAYMENT_TRANSITIONS, state, action)
+
+
+def refund_next(state: str, action: str) -> str:
+    return _next(REFUND_TRANSITIONS, state, action)
+
+
+def exemption_next(state: str, action: str) -> str:
+    return _next(EXEMPTION_TRANSITIONS, state, action)

@@ -1,0 +1,1 @@
+"""Fee statements, payments, settlement and disclosures."""
