@@ -4,6 +4,7 @@ APP_ROUTE_MODULES = [
     "backend.auth.app_routes",
     "backend.schools.app_routes",
     "backend.terms.app_routes",
+    "backend.fees.app_routes",
     "backend.courses.app_routes",
     "backend.signup.app_routes",
 ]
@@ -13,6 +14,8 @@ ADMIN_ROUTE_MODULES = [
     "backend.schools.admin_routes",
     "backend.audit.admin_routes",
     "backend.terms.admin_routes",
+    "backend.fees.admin_routes",
+    "backend.fees.admin_money_routes",
     "backend.courses.admin_routes",
     "backend.signup.admin_routes",
 ]
