@@ -137,10 +137,14 @@ def select(student_id: int, course_id: int, join_waitlist: bool) -> dict:
             raise MaxCoursesReached(limit=term.max_courses_per_student)
         if take_seat(session, course.id):
             status = states.INITIAL["seat"]
-        elif join_waitlist:
-            status = states.INITIAL["queue"]
-        else:
+        elif not join_waitlist:
             raise CourseFull()
+        else:
+            # Queue behind the course row lock: joiners line up one at a time, so each
+            # sees everyone before it and the position it is told is the one it keeps.
+            session.execute(sa.select(Course.id).where(Course.id == course.id).with_for_update())
+            seat = take_seat(session, course.id)  # a seat may have come free meanwhile
+            status = states.INITIAL["seat" if seat else "queue"]
         moment = now()
         row = Selection(
             term_id=term.id,

@@ -153,7 +153,8 @@ def test_fairness_and_invariants(spec, pupils_spec, seed, limit):
     position = {pid: i for i, pid in enumerate(result["order"])}
     priority = {p["id"]: p["priority"] for p in pupils}
     assert all(
-        priority[a] or not priority[b] for a, b in zip(result["order"], result["order"][1:])
+        priority[a] or not priority[b]
+        for a, b in zip(result["order"], result["order"][1:], strict=False)
     ), "priority pupils come first in the draw order"
     # Fairness: a priority pupil is never placed after a non-priority pupil with the same
     # first choice: if a non-priority pupil got course X as first choice in round 1, every
