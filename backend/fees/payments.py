@@ -30,8 +30,9 @@ PaymentReferenceReused = define(
 RefundExceedsPaid = define(
     "refund_exceeds_paid",
     409,
-    "退款金额超过可退金额（已缴{paid}元，已退{refunded}元）",
-    "Refund exceeds what was paid ({paid} yuan) minus refunded ({refunded} yuan)",
+    "退款金额超过可退金额：最多可退{left}元（已缴{paid}元，已退{refunded}元）",
+    "Refund exceeds what may be refunded: at most {left} yuan "
+    "(paid {paid}, already refunded {refunded})",
 )
 RefundNotPending = define(
     "refund_not_pending", 409, "该退款已处理", "The refund was already completed"
@@ -163,6 +164,7 @@ def add_refund(
     allowed = money.refundable(st.paid_fen, st.refunded_fen)
     if amount_fen > allowed:
         raise RefundExceedsPaid(
+            left=money.yuan(allowed),
             paid=money.yuan(st.paid_fen),
             refunded=money.yuan(st.refunded_fen),
             errors={"amount_fen": [f"最多可退 {allowed} 分"]},
