@@ -1,0 +1,1 @@
+"""Flexible pickup: authorised persons, notices, the dismissal board, the gate handoff, leave."""

@@ -1,0 +1,91 @@
+"""Helpers the pickup services share: the day's term and end time, locks, recipients."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from backend.common.clock import SCHOOL_TZ
+from backend.notifications.outbox import enqueue
+from backend.pickup.errors import NotAServiceDay, NotEnrolled
+from backend.schools.models import RoleGrant, SchoolClass, Student
+from backend.signup.models import Application
+from backend.terms import calendar as cal
+from backend.terms.models import Term
+
+
+def local_at(day: date, moment: time) -> datetime:
+    """The instant of a wall-clock time on a school day (Asia/Shanghai)."""
+    return datetime.combine(day, moment, tzinfo=SCHOOL_TZ)
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=SCHOOL_TZ)
+
+
+def hhmm(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value else None
+
+
+def is_enrolled(session, term_id: int, student_id: int) -> bool:
+    return (
+        session.scalar(
+            sa.select(Application.id).where(
+                Application.term_id == term_id,
+                Application.student_id == student_id,
+                Application.state == "enrolled",
+            )
+        )
+        is not None
+    )
+
+
+def service_term(session, student: Student, day: date) -> tuple[Term, time]:
+    """The enrolled term covering the day and that day's service end, or the reason why not.
+
+    No term on that date means no service (422); a term the pupil is not enrolled in is
+    403 not_enrolled; a date the term's calendar closes is 422 not_a_service_day.
+    """
+    term = cal.term_on(session, student.school_id, day)
+    if term is None:
+        raise NotAServiceDay(errors={"date": [day.isoformat()]})
+    if not is_enrolled(session, term.id, student.id):
+        raise NotEnrolled()
+    end = cal.service_end(session, term, day)
+    if end is None:
+        raise NotAServiceDay(errors={"date": [day.isoformat()]})
+    return term, end
+
+
+def lock_student(session, student_id: int) -> Student | None:
+    """Serialise writers of one pupil's day (notices, codes, leave) on the pupil's row."""
+    return session.scalar(sa.select(Student).where(Student.id == student_id).with_for_update())
+
+
+def head_teacher_ids(session, class_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            sa.select(RoleGrant.user_id)
+            .where(
+                RoleGrant.role == "head_teacher",
+                RoleGrant.class_id == class_id,
+                RoleGrant.user_id.is_not(None),
+                RoleGrant.revoked_at.is_(None),
+            )
+            .distinct()
+        )
+    )
+
+
+def notify_users(session, user_ids, *, kind: str, payload: dict, school_id: int) -> int:
+    count = 0
+    for user_id in dict.fromkeys(user_ids):
+        enqueue(session, kind=kind, user_id=user_id, payload=payload, school_id=school_id)
+        count += 1
+    return count
+
+
+def class_name(session, class_id: int) -> str:
+    klass = session.get(SchoolClass, class_id)
+    return klass.name if klass else ""

@@ -1,0 +1,311 @@
+"""The gate: verify a code (pupil and person, with photos), then release or refuse.
+
+Every attempt is logged in gate_attempts, failures included: the attempt row commits and
+the error is raised afterwards. Wrong 6-digit codes count per gate account and school in
+gate_guards (the database, row-locked): after 5 wrong tries in a row the account may not
+enter codes for 15 minutes, even the right one; QR tokens (signed, unguessable) still work.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from backend.audit.service import record
+from backend.auth.context import require_user
+from backend.auth.scope import gate_school_ids
+from backend.common.clock import local_now, now, today
+from backend.common.privacy import mask_phone
+from backend.common.schemas import RELATION_ZH
+from backend.database import unit_of_work
+from backend.notifications.outbox import notify_guardians
+from backend.pickup.codes import code_digest, nonce_digest, read_token, void_codes_of_pupil
+from backend.pickup.common import class_name
+from backend.pickup.errors import (
+    AlreadyHandedOver,
+    CodeExpired,
+    CodeNotFound,
+    CodeUsed,
+    CodeVoid,
+    VerificationLocked,
+)
+from backend.pickup.models import GateAttempt, GateGuard, Handoff, HandoffCode, PickupPerson
+from backend.pickup.notices import already_gone, notice_view, open_notice, step
+from backend.pickup.persons import photo_path, photo_shas
+from backend.schools.models import Student
+
+LOCK_AFTER = 5
+LOCK_FOR = timedelta(minutes=15)
+# Wrong tries further apart than this do not add up (a typo now and then is not an attack).
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+class _Lost(Exception):
+    """Another device closed the code first."""
+
+
+def _guards(session, user_id: int, school_ids: list[int]) -> list[GateGuard]:
+    def locked_rows():
+        return session.scalars(
+            sa.select(GateGuard)
+            .where(GateGuard.gate_user_id == user_id, GateGuard.school_id.in_(school_ids))
+            .order_by(GateGuard.school_id)
+            .with_for_update()
+        ).all()
+
+    rows = locked_rows()
+    if len(rows) < len(school_ids):
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(GateGuard)
+            .values([{"gate_user_id": user_id, "school_id": s, "failures": 0} for s in school_ids])
+            .on_conflict_do_nothing(index_elements=["gate_user_id", "school_id"])
+        )
+        rows = locked_rows()
+    return rows
+
+
+def _lock_error(until, moment):
+    seconds = max(1, math.ceil((until - moment).total_seconds()))
+    return VerificationLocked(
+        minutes=math.ceil(seconds / 60), headers={"Retry-After": str(seconds)}
+    )
+
+
+def _find(session, actor, data: dict):
+    """(code row or None, method, result, error or None) for a typed code or a QR token."""
+    schools = gate_school_ids(actor)
+    moment = now()
+    if data.get("code") is not None:
+        guards = _guards(session, actor.id, schools)
+        locked = [g.locked_until for g in guards if g.locked_until and g.locked_until > moment]
+        if locked:
+            return None, "code", "locked", _lock_error(max(locked), moment)
+        code = session.scalar(
+            sa.select(HandoffCode)
+            .where(
+                HandoffCode.school_id.in_(schools),
+                HandoffCode.service_date == today(),
+                HandoffCode.code_digest == code_digest(data["code"]),
+            )
+            .order_by(sa.case((HandoffCode.status == "active", 0), else_=1), HandoffCode.id.desc())
+            .limit(1)
+        )
+        if code is None:
+            for guard in guards:
+                stale = guard.last_failure_at and moment - guard.last_failure_at > FAILURE_WINDOW
+                guard.failures = (0 if stale else guard.failures) + 1
+                guard.last_failure_at = moment
+                if guard.failures >= LOCK_AFTER:
+                    guard.locked_until, guard.failures = moment + LOCK_FOR, 0
+            return None, "code", "not_found", CodeNotFound()
+        method = "code"
+    else:
+        method = "qr"
+        parsed = read_token(data["qr_token"])
+        code = session.get(HandoffCode, parsed[0]) if parsed else None
+        if code is None or not hmac.compare_digest(code.token_digest, nonce_digest(parsed[1])):
+            return None, method, "invalid", CodeNotFound()
+        if code.school_id not in schools:
+            # Another school's code is not ours to talk about.
+            return code, method, "other_school", CodeNotFound()
+        guards = []
+    if code.status == "used":
+        return code, method, "used", CodeUsed()
+    if code.status == "void":
+        return code, method, "void", CodeVoid()
+    if code.status == "expired" or code.expires_at <= moment or code.service_date < today():
+        return code, method, "expired", CodeExpired()
+    for guard in guards:
+        if guard.school_id == code.school_id:
+            guard.failures = 0
+    return code, method, "ok", None
+
+
+def _log(session, actor, action: str, method: str, result: str, code) -> None:
+    session.add(
+        GateAttempt(
+            gate_user_id=actor.id,
+            school_id=code.school_id if code is not None and result != "other_school" else None,
+            action=action,
+            method=method,
+            result=result,
+            code_id=code.id if code is not None and result != "other_school" else None,
+            client_ip=request.remote_addr if has_request_context() else None,
+            at=now(),
+        )
+    )
+
+
+def _person_view(session, person: PickupPerson) -> dict:
+    sha = photo_shas(session, [person.id]).get(person.id)
+    return {
+        "id": person.id,
+        "name": person.name,
+        "relation": person.relation,
+        "relation_zh": RELATION_ZH.get(person.relation, person.relation),
+        "phone_masked": mask_phone(person.phone),
+        "photo_url": photo_path(person, sha),
+        "is_delegate": person.valid_on is not None,
+    }
+
+
+def _student_view(session, student: Student) -> dict:
+    return {
+        "id": student.id,
+        "name": student.name,
+        "class_id": student.class_id,
+        "class_name": class_name(session, student.class_id),
+        "photo_url": student.photo_url,
+    }
+
+
+def _verify_view(session, code: HandoffCode) -> dict:
+    student = session.get(Student, code.student_id)
+    person = session.get(PickupPerson, code.person_id)
+    notice = open_notice(session, student.id, code.service_date)
+    warnings = []
+    if notice is not None:
+        if notice.kind == "absent":
+            warnings.append("notice_absent")
+        if notice.pickup_person_id and notice.pickup_person_id != person.id:
+            warnings.append("person_differs_from_notice")
+        if notice.late and notice.acknowledged_at is None:
+            warnings.append("late_notice_not_acknowledged")
+    return {
+        "student": _student_view(session, student),
+        "person": _person_view(session, person),
+        "notice": notice_view(notice) if notice is not None else None,
+        "code": {"id": code.id, "status": code.status, "expires_at": code.expires_at},
+        "warnings": warnings,
+    }
+
+
+def verify(data: dict) -> dict:
+    """Show the gate who the code is for; changes nothing but the attempt log."""
+    actor = require_user()
+    with unit_of_work() as session:
+        code, method, result, error = _find(session, actor, data)
+        _log(session, actor, "verify", method, result, code)
+        view = None if error else _verify_view(session, code)
+    if error is not None:
+        raise error
+    return view
+
+
+def _close(session, actor, code: HandoffCode, data: dict):
+    """Take the code (conditional update, so one device wins) and write the handoff."""
+    outcome = data["outcome"]
+    moment = now()
+    if outcome == "released" and already_gone(session, code.student_id, code.service_date):
+        return None, "already_handed_over", AlreadyHandedOver()
+    student = session.get(Student, code.student_id)
+    notice = open_notice(session, student.id, code.service_date)
+    try:
+        with session.begin_nested():
+            taken = session.execute(
+                sa.update(HandoffCode)
+                .where(HandoffCode.id == code.id, HandoffCode.status == "active")
+                .values(status="used" if outcome == "released" else "void", closed_at=moment)
+            ).rowcount
+            if taken != 1:
+                raise _Lost()
+            handoff = Handoff(
+                code_id=code.id,
+                school_id=code.school_id,
+                class_id=student.class_id,
+                student_id=student.id,
+                person_id=code.person_id,
+                notice_id=notice.id if notice else None,
+                service_date=code.service_date,
+                outcome=outcome,
+                reason=data.get("reason"),
+                gate_user_id=actor.id,
+                at=moment,
+            )
+            session.add(handoff)
+            session.flush()
+    except _Lost:
+        return None, "used", CodeUsed()
+    except IntegrityError:
+        # Another code of the same pupil was released at the same moment.
+        return None, "already_handed_over", AlreadyHandedOver()
+    if notice is not None:
+        step(notice, "hand_over" if outcome == "released" else "refuse")
+    if outcome == "released":
+        void_codes_of_pupil(session, student.id, code.service_date)
+    return handoff, "ok", None
+
+
+def _notify(session, handoff: Handoff, student: Student, person: PickupPerson) -> None:
+    at = local_now().strftime("%H:%M")
+    who = f"{person.name}（{RELATION_ZH.get(person.relation, person.relation)}）"
+    if handoff.outcome == "released":
+        kind, fields = "handoff_released", {"thing2": f"已由{who}接走", "time3": at}
+    else:
+        kind = "handoff_refused"
+        fields = {
+            "thing2": f"门卫未将孩子交给{who}",
+            "thing3": handoff.reason or "核验未通过",
+            "thing4": "可添加当日临时接送人并重新生成接送码",
+        }
+    notify_guardians(
+        session,
+        student.id,
+        kind=kind,
+        school_id=student.school_id,
+        payload={
+            "fields": {"thing1": student.name, **fields},
+            "page": f"pages/pickup/handoff?id={handoff.id}",
+        },
+    )
+
+
+def confirm(data: dict) -> dict:
+    """Release the pupil to the code's person, or refuse (the code is then void)."""
+    actor = require_user()
+    with unit_of_work() as session:
+        code, method, result, error = _find(session, actor, data)
+        handoff = None
+        if error is None:
+            handoff, result, error = _close(session, actor, code, data)
+        _log(session, actor, "handoff", method, result, code)
+        if handoff is not None:
+            student = session.get(Student, handoff.student_id)
+            person = session.get(PickupPerson, handoff.person_id)
+            _notify(session, handoff, student, person)
+            # Last: the audit chain head is locked until commit; keep that short.
+            record(
+                session,
+                action=f"handoff.{handoff.outcome}",
+                object_type="handoff",
+                object_id=handoff.id,
+                school_id=handoff.school_id,
+                after={
+                    "student_id": handoff.student_id,
+                    "person_id": handoff.person_id,
+                    "person": person.name,
+                    "gate_user_id": actor.id,
+                    "reason": handoff.reason,
+                    "at": handoff.at,
+                },
+            )
+            out = {
+                "id": handoff.id,
+                "student_id": handoff.student_id,
+                "outcome": handoff.outcome,
+                "at": handoff.at,
+                "reason": handoff.reason,
+                "student": _student_view(session, student),
+                "person": _person_view(session, person),
+            }
+    if error is not None:
+        raise error
+    return out
