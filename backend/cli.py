@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib
 
 CLI_MODULES = [
+    "backend.privacy.cli",
     "backend.db_cli",
     "backend.auth.cli",
     "backend.demo.cli",
     "backend.notifications.cli",
     "backend.audit.cli",
+    "backend.pickup.cli",
 ]
 
 

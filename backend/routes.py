@@ -1,15 +1,21 @@
 """Which domain route modules make up each API (each module exposes `blp`)."""
 
 APP_ROUTE_MODULES = [
+    "backend.privacy.app_routes",
     "backend.auth.app_routes",
     "backend.schools.app_routes",
     "backend.terms.app_routes",
+    "backend.pickup.app_routes",
+    "backend.pickup.gate_routes",
+    "backend.pickup.class_routes",
+    "backend.pickup.leave_routes",
     "backend.fees.app_routes",
     "backend.courses.app_routes",
     "backend.signup.app_routes",
 ]
 
 ADMIN_ROUTE_MODULES = [
+    "backend.privacy.admin_routes",
     "backend.auth.admin_routes",
     "backend.schools.admin_routes",
     "backend.audit.admin_routes",

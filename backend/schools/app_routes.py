@@ -20,6 +20,15 @@ class Me(MethodView):
         """My id, roles (with their scope), masked phone and bound children."""
         return binding.me()
 
+    @blp.response(204)
+    def delete(self):
+        """Close my account: all sessions end, children unbound, staff roles released, the
+        verified phone forgotten. The children's school records stay with the school (ask
+        for their deletion with POST /me/data-deletion-requests)."""
+        from backend.privacy.service import delete_account
+
+        delete_account()
+
 
 @blp.route("/me/children")
 class Children(MethodView):

@@ -23,6 +23,8 @@ class School(TimestampMixin, Base):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     # Regional cap on the monthly fee (R8); 80 yuan by default.
     monthly_fee_cap_fen: Mapped[int] = mapped_column(sa.Integer, default=8000)
+    # Days after a pupil's last term ends before their personal data is anonymised.
+    retention_days: Mapped[int] = mapped_column(sa.Integer, default=365, server_default="365")
 
 
 class Grade(TimestampMixin, Base):
@@ -58,6 +60,7 @@ class Student(TimestampMixin, Base):
     priority_flags: Mapped[list] = mapped_column(sa.JSON, default=list)
     photo_url: Mapped[str | None] = mapped_column(sa.String(500))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    anonymised_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
 
 class RosterGuardian(TimestampMixin, Base):

@@ -1,0 +1,1 @@
+"""Children's personal information: export, deletion requests, retention (PIPL, 2019 rules)."""

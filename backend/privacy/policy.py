@@ -1,0 +1,43 @@
+"""What happens to each table's rows about a pupil when their data is anonymised.
+
+Every table with a `student_id` column must appear here (a test enforces it), so a new
+domain has to decide: "delete" (personal, not needed afterwards) or "keep" (records the
+law or the accounts need, such as fees, kept without the personal fields in SCRUB).
+"""
+
+from __future__ import annotations
+
+STUDENT_TABLES: dict[str, str] = {
+    "roster_guardians": "delete",
+    "guardian_links": "delete",
+    "student_binding_codes": "delete",
+    "pickup_persons": "delete",
+    "pickup_notices": "delete",
+    "handoff_codes": "delete",
+    "handoffs": "delete",
+    "dismissal_releases": "delete",
+    "pickup_alerts": "delete",
+    "self_leave_permissions": "delete",
+    "attendance_records": "delete",
+    "course_preferences": "delete",
+    "selections": "delete",
+    "leave_days": "keep",  # a leave refund line refers to them
+    "leave_requests": "keep",
+    "applications": "keep",  # enrolment record of the term
+    "fee_statements": "keep",
+    "fee_payments": "keep",
+    "fee_refunds": "keep",
+    "fee_exemptions": "keep",
+    "deletion_requests": "keep",
+}
+
+# Personal free text or flags in kept rows, blanked on anonymisation.
+SCRUB: dict[str, dict[str, object]] = {
+    "applications": {"note": None, "priority_flags": [], "client_ip": None},
+    "leave_requests": {"reason": "（已匿名）"},
+    "fee_exemptions": {"evidence_note": "（已匿名）"},
+    "deletion_requests": {"reason": None},
+}
+
+# Columns never exported: secrets or their digests.
+SECRET_COLUMNS = ("code_hash", "token_hash", "qr_hash", "secret", "password_hash", "totp_secret")
