@@ -101,7 +101,7 @@ class Disclosures(MethodView):
     @blp.response(200, DisclosureOut(many=True))
     def get(self, school_id, term_id):
         """Published disclosures of the term, every version."""
-        return disclosures.office_disclosures(school_id, term_id)
+        return disclosures.term_disclosures(school_id, term_id)
 
     @idempotent
     @blp.arguments(DisclosureIn)

@@ -176,6 +176,12 @@ def office_disclosures(school_id: int, term_id: int | None) -> list[dict]:
     return _list(session, school_id, term_id)
 
 
+def term_disclosures(school_id: int, term_id: int) -> list[dict]:
+    session = get_session()
+    term = office_term(session, school_id, term_id)
+    return _list(session, school_id, term.id)
+
+
 def _list(session, school_id: int, term_id: int | None) -> list[dict]:
     stmt = sa.select(Disclosure).where(Disclosure.school_id == school_id)
     if term_id is not None:
