@@ -18,7 +18,8 @@ from backend.common.clock import now, today
 from backend.database import unit_of_work
 from backend.pickup.common import end_of_day, lock_student, service_term
 from backend.pickup.errors import AlreadyHandedOver, InvalidPickupPerson, TooManyCodes
-from backend.pickup.models import Handoff, HandoffCode
+from backend.pickup.models import HandoffCode
+from backend.pickup.notices import already_gone
 from backend.pickup.persons import valid_person
 from backend.pickup.states import code_next
 
@@ -110,14 +111,7 @@ def issue_code(student_id: int, person_id: int) -> dict:
         person = valid_person(session, student.id, person_id, day)
         if person is None:
             raise InvalidPickupPerson(errors={"pickup_person_id": [str(person_id)]})
-        released = session.scalar(
-            sa.select(Handoff.id).where(
-                Handoff.student_id == student.id,
-                Handoff.service_date == day,
-                Handoff.outcome == "released",
-            )
-        )
-        if released is not None:
+        if already_gone(session, student.id, day):
             raise AlreadyHandedOver()
         active = session.scalar(
             sa.select(sa.func.count())

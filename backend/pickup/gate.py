@@ -27,7 +27,7 @@ from backend.common.schemas import RELATION_ZH
 from backend.database import unit_of_work
 from backend.notifications.outbox import notify_guardians
 from backend.pickup.codes import code_digest, nonce_digest, read_token, void_codes_of_pupil
-from backend.pickup.common import class_name
+from backend.pickup.common import class_name, lock_student
 from backend.pickup.errors import (
     AlreadyHandedOver,
     CodeExpired,
@@ -200,10 +200,28 @@ def verify(data: dict) -> dict:
     return view
 
 
+def _taken_error(session, code: HandoffCode, status: str):
+    """(result, error) for a code another device closed while we looked at it: used, or
+    voided because the pupil left with another code."""
+    if status == "void" and already_gone(session, code.student_id, code.service_date):
+        return "already_handed_over", AlreadyHandedOver()
+    if status == "void":
+        return "void", CodeVoid()
+    if status == "expired":
+        return "expired", CodeExpired()
+    return "used", CodeUsed()
+
+
 def _close(session, actor, code: HandoffCode, data: dict):
     """Take the code (conditional update, so one device wins) and write the handoff."""
     outcome = data["outcome"]
     moment = now()
+    # One pupil, one decision at a time: two gates with two codes of the same pupil would
+    # otherwise each lock their own code and then wait for the other's (a deadlock).
+    lock_student(session, code.student_id)
+    status = session.scalar(sa.select(HandoffCode.status).where(HandoffCode.id == code.id))
+    if status != "active":
+        return None, *_taken_error(session, code, status)
     if outcome == "released" and already_gone(session, code.student_id, code.service_date):
         return None, "already_handed_over", AlreadyHandedOver()
     student = session.get(Student, code.student_id)
@@ -233,7 +251,8 @@ def _close(session, actor, code: HandoffCode, data: dict):
             session.add(handoff)
             session.flush()
     except _Lost:
-        return None, "used", CodeUsed()
+        status = session.scalar(sa.select(HandoffCode.status).where(HandoffCode.id == code.id))
+        return None, *_taken_error(session, code, status)
     except IntegrityError:
         # Another code of the same pupil was released at the same moment.
         return None, "already_handed_over", AlreadyHandedOver()

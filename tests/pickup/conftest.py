@@ -45,6 +45,7 @@ def build(db, *, cutoff=LATE_EVENING, end=LATE_EVENING, grace=30):
         ns = SimpleNamespace(
             **s,
             term=t,
+            today=out.today,
             kid=s["kids"][0],
             classmate=s["kids"][1],
             other_class_kid=s["kids"][2],

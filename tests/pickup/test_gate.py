@@ -318,87 +318,73 @@ def test_verification_is_rate_limited_per_gate_account(client, db, pk):
     assert r.status_code == 200
 
 
+def _race(app, headers, bodies) -> list[tuple[int, str | None]]:
+    """Send the bodies at the same moment from separate gate devices (threads)."""
+    barrier = threading.Barrier(len(bodies))
+    outcome = []
+
+    def go(h, body):
+        with app.test_client() as c:
+            barrier.wait()
+            r = c.post(HANDOFFS, json=body, headers=h)
+            outcome.append((r.status_code, r.json.get("error")))
+
+    threads = [
+        threading.Thread(target=go, args=(h, b)) for h, b in zip(headers, bodies, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcome
+
+
+def _two_gates(db, a):
+    second_gate = f.user(db)
+    f.grant(db, second_gate, a.school, "gate_staff")
+    return [a.h_gate, f.auth(db, user_row=second_gate)]
+
+
 def test_one_code_confirmed_from_two_gates_at_once(app, committed, requires_pg):
     """Two gate devices confirm the same code at the same moment: exactly one handoff."""
     db = committed
-    w = build(db)
-    a = w.a
-    second_gate = f.user(db)
-    f.grant(db, second_gate, a.school, "gate_staff")
-    headers = [a.h_gate, f.auth(db, user_row=second_gate)]
+    a = build(db).a
+    headers = _two_gates(db, a)
+    for kid in (a.classmate, a.other_class_kid):
+        f.guardian_of(db, a.parent, kid)
     db.commit()
-    with app.test_client() as c:
-        person = add_person(c, a)
-        code = issue_code(c, a, person["id"])
     results = []
-    for round_ in range(3):
-        if round_:
-            with app.test_client() as c:
-                # the same pupil cannot leave twice: use its classmates for later rounds
-                kid = [a.classmate, a.other_class_kid][round_ - 1]
-                f.guardian_of(db, a.parent, kid)
-                db.commit()
-                p = c.post(
-                    f"/api/v1/students/{kid.id}/pickup-persons",
-                    json={"name": "赵爷爷", "relation": "grandfather", "phone": f"133{f.n():08d}"},
-                    headers=a.h_parent,
-                ).json
-                code = issue_code(c, a, p["id"], student=kid)
-        barrier = threading.Barrier(len(headers))
-        outcome = []
-
-        def go(h, body):
-            with app.test_client() as c:
-                barrier.wait()
-                outcome.append(c.post(HANDOFFS, json=body, headers=h).status_code)
-
+    for kid in (a.kid, a.classmate, a.other_class_kid):
+        with app.test_client() as c:
+            r = c.post(
+                f"/api/v1/students/{kid.id}/pickup-persons",
+                json={"name": "赵爷爷", "relation": "grandfather", "phone": f"133{f.n():08d}"},
+                headers=a.h_parent,
+            )
+            code = issue_code(c, a, r.json["id"], student=kid)
         bodies = [
             {"code": code["code"], "outcome": "released"},
             {"qr_token": code["qr_token"], "outcome": "released"},
         ]
-        threads = [threading.Thread(target=go, args=(h, b)) for h, b in zip(headers, bodies)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        results.append(sorted(outcome))
-    assert results == [[201, 409]] * 3
+        results.append(sorted(_race(app, headers, bodies)))
+    assert results == [[(201, None), (409, "code_used")]] * 3
     db.rollback()
     assert db.scalar(sa.select(sa.func.count()).select_from(Handoff)) == 3
-    assert (
-        db.scalar(
-            sa.select(sa.func.count()).select_from(HandoffCode).where(HandoffCode.status == "used")
-        )
-        == 3
-    )
+    used = sa.select(sa.func.count()).select_from(HandoffCode).where(HandoffCode.status == "used")
+    assert db.scalar(used) == 3
 
 
 def test_two_codes_of_one_pupil_released_at_once(app, committed, requires_pg):
     """Two different codes of the same pupil at two gates: the pupil leaves once."""
     db = committed
-    w = build(db)
-    a = w.a
-    second_gate = f.user(db)
-    f.grant(db, second_gate, a.school, "gate_staff")
-    headers = [a.h_gate, f.auth(db, user_row=second_gate)]
+    a = build(db).a
+    headers = _two_gates(db, a)
     db.commit()
     with app.test_client() as c:
         codes = [issue_code(c, a, add_person(c, a)["id"]) for _ in range(2)]
-    barrier = threading.Barrier(2)
-    outcome = []
-
-    def go(h, code):
-        with app.test_client() as c:
-            barrier.wait()
-            r = c.post(HANDOFFS, json={"code": code["code"], "outcome": "released"}, headers=h)
-            outcome.append((r.status_code, r.json.get("error")))
-
-    threads = [threading.Thread(target=go, args=(h, c)) for h, c in zip(headers, codes)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    bodies = [{"code": code["code"], "outcome": "released"} for code in codes]
+    outcome = sorted(_race(app, headers, bodies))
     db.rollback()
     assert db.scalar(sa.select(sa.func.count()).select_from(Handoff)) == 1
-    statuses = sorted(s for s, _ in outcome)
-    assert statuses[0] == 201 and statuses[1] in (409, 410)
+    assert outcome[0] == (201, None)
+    assert outcome[1] in ((409, "already_handed_over"), (410, "code_void"))

@@ -17,14 +17,8 @@ URL = "/api/v1/pickup-notices"
 
 
 def _post(client, ns, headers=None, **body):
-    body = {"student_id": ns.kid.id, "date": ns_today(ns).isoformat(), "kind": "regular", **body}
+    body = {"student_id": ns.kid.id, "date": ns.today.isoformat(), "kind": "regular", **body}
     return client.post(URL, json=body, headers=headers or ns.h_parent)
-
-
-def ns_today(ns):
-    from backend.common.clock import today
-
-    return today()
 
 
 def _count(db, **where):
