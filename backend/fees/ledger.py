@@ -17,8 +17,12 @@ from backend.fees.periods import bounds
 from backend.fees.statements import build, refresh_state
 from backend.fees.states import OPEN_STATES, statement_next
 from backend.fees.views import statement_view
+from backend.notifications.models import OutboxMessage
 from backend.notifications.outbox import enqueue
 from backend.schools.models import GuardianLink
+
+# Up to this many messages wake the worker one by one; more are left to its sweep.
+WAKE_UP_LIMIT = 50
 
 StatementNotDraft = define(
     "statement_not_draft", 409, "该账单已出账，不能再次出账", "The statement is not a draft"
@@ -98,22 +102,34 @@ def notify_statements(
             sa.select(Statement.id, Statement.total_fen).where(Statement.id.in_(statement_ids))
         ).all()
     )
-    for r in rows:
-        for user_id in guardians[r.student_id]:
-            enqueue(
-                session,
-                kind=kind,
-                user_id=user_id,
-                school_id=r.school_id,
-                payload={
-                    "fields": {
-                        "thing1": f"课后服务费 {r.period}",
-                        "amount2": f"{money.yuan(totals[r.id])}元",
-                        "thing3": note,
-                    },
-                    "page": f"pages/fees/statement?id={r.id}",
+    messages = [
+        dict(
+            kind=kind,
+            user_id=user_id,
+            school_id=r.school_id,
+            payload={
+                "fields": {
+                    "thing1": f"课后服务费 {r.period}",
+                    "amount2": f"{money.yuan(totals[r.id])}元",
+                    "thing3": note,
                 },
-            )
+                "page": f"pages/fees/statement?id={r.id}",
+            },
+        )
+        for r in rows
+        for user_id in guardians[r.student_id]
+    ]
+    if len(messages) <= WAKE_UP_LIMIT:
+        for message in messages:
+            enqueue(session, **message)
+        return
+    # A whole period at once: one multi-row insert instead of one flush per message; the
+    # worker's sweep sends them (pending rows are the outbox's contract), no wake-ups.
+    moment = now()
+    session.add_all(
+        OutboxMessage(status="pending", next_attempt_at=moment, **message) for message in messages
+    )
+    session.flush()
 
 
 def _issue(st: Statement, moment) -> None:

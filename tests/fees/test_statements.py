@@ -315,3 +315,19 @@ def test_office_list_filters_and_export(client, db):
     wb = openpyxl.load_workbook(io.BytesIO(r.data))
     rows = list(wb.active.iter_rows(values_only=True))
     assert len(rows) == 4 and rows[1][6] == "80.00"
+
+
+def test_bulk_issue_leaves_many_messages_to_the_sweep(client, db, fake_wechat, monkeypatch):
+    from backend.fees import ledger
+
+    monkeypatch.setattr(ledger, "WAKE_UP_LIMIT", 0)
+    s = setup(db)
+    for kid in s.kids[1:]:
+        f.guardian_of(db, f.user(db), kid)
+    generate(client, s)
+    assert issue_all(client, s).json["issued"] == 3
+    rows = db.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "statement_issued"))
+    assert sorted(m.payload["fields"]["amount2"] for m in rows) == ["80.00元"] * 3
+    with client.application.app_context():
+        worker.run(burst=True)
+    assert len(fake_wechat.sent_messages) == 3
