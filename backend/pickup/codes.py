@@ -87,7 +87,7 @@ def _insert_unique(session, row: HandoffCode) -> str:
     """Give the row a 6-digit code no other active code of the school has today."""
     for _ in range(_ISSUE_TRIES):
         code = f"{secrets.randbelow(10**6):06d}"
-        row.code_digest = code_digest(code)
+        row.code_hash = code_digest(code)
         try:
             with session.begin_nested():
                 session.add(row)
@@ -130,7 +130,7 @@ def issue_code(student_id: int, person_id: int) -> dict:
             student_id=student.id,
             person_id=person.id,
             service_date=day,
-            token_digest=nonce_digest(nonce),
+            token_hash=nonce_digest(nonce),
             status="active",
             expires_at=end_of_day(day),
             created_by=actor.id,

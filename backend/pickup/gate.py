@@ -93,7 +93,7 @@ def _find(session, actor, data: dict):
             .where(
                 HandoffCode.school_id.in_(schools),
                 HandoffCode.service_date == today(),
-                HandoffCode.code_digest == code_digest(data["code"]),
+                HandoffCode.code_hash == code_digest(data["code"]),
             )
             .order_by(sa.case((HandoffCode.status == "active", 0), else_=1), HandoffCode.id.desc())
             .limit(1)
@@ -111,7 +111,7 @@ def _find(session, actor, data: dict):
         method = "qr"
         parsed = read_token(data["qr_token"])
         code = session.get(HandoffCode, parsed[0]) if parsed else None
-        if code is None or not hmac.compare_digest(code.token_digest, nonce_digest(parsed[1])):
+        if code is None or not hmac.compare_digest(code.token_hash, nonce_digest(parsed[1])):
             return None, method, "invalid", CodeNotFound()
         if code.school_id not in schools:
             # Another school's code is not ours to talk about.

@@ -135,12 +135,12 @@ class HandoffCode(TimestampMixin, Base):
             "uq_handoff_codes_active",
             "school_id",
             "service_date",
-            "code_digest",
+            "code_hash",
             unique=True,
             postgresql_where=_ACTIVE_CODE,
             sqlite_where=_ACTIVE_CODE,
         ),
-        sa.Index("ix_handoff_codes_lookup", "school_id", "service_date", "code_digest"),
+        sa.Index("ix_handoff_codes_lookup", "school_id", "service_date", "code_hash"),
         sa.CheckConstraint(_in("status", ("active", "used", "void", "expired")), name="status"),
     )
 
@@ -151,8 +151,8 @@ class HandoffCode(TimestampMixin, Base):
     )
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("pickup_persons.id"))
     service_date: Mapped[date] = mapped_column(sa.Date)
-    code_digest: Mapped[str] = mapped_column(sa.String(64))
-    token_digest: Mapped[str] = mapped_column(sa.String(64))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    token_hash: Mapped[str] = mapped_column(sa.String(64))
     status: Mapped[str] = mapped_column(sa.String(10), default="active")
     expires_at: Mapped[datetime] = mapped_column(TZDateTime)
     created_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
