@@ -11,15 +11,15 @@ from backend.fees import disclosures, payments, settlement
 from backend.fees.schemas import (
     DisclosureIn,
     DisclosureOut,
+    DisclosureQuery,
     ExpenseIn,
     ExpenseOut,
-    PaymentIn,
+    FeeRefundIn,
+    OfflinePaymentIn,
     PaymentRecordedOut,
     RefundCompleteIn,
-    RefundIn,
     RefundRecordedOut,
     SettlementOut,
-    TermQuery,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,7 +35,7 @@ blp = Blueprint(
 @blp.route("/<int:school_id>/statements/<int:statement_id>/payments")
 class Payments(MethodView):
     @idempotent
-    @blp.arguments(PaymentIn)
+    @blp.arguments(OfflinePaymentIn)
     @blp.response(201, PaymentRecordedOut)
     @blp.alt_response(200, schema=PaymentRecordedOut, description="Same reference: replay")
     def post(self, data, school_id, statement_id):
@@ -48,7 +48,7 @@ class Payments(MethodView):
 @blp.route("/<int:school_id>/statements/<int:statement_id>/refunds")
 class Refunds(MethodView):
     @idempotent
-    @blp.arguments(RefundIn)
+    @blp.arguments(FeeRefundIn)
     @blp.response(201, RefundRecordedOut)
     def post(self, data, school_id, statement_id):
         """Record money given back, with its reason; 409 refund_exceeds_paid above what was
@@ -113,7 +113,7 @@ class Disclosures(MethodView):
 
 @blp.route("/<int:school_id>/disclosures")
 class SchoolDisclosures(MethodView):
-    @blp.arguments(TermQuery, location="query")
+    @blp.arguments(DisclosureQuery, location="query")
     @blp.response(200, DisclosureOut(many=True))
     def get(self, query, school_id):
         """Published disclosures of the school."""

@@ -10,6 +10,7 @@ from backend.common.idempotency import idempotent
 from backend.fees import exemptions, ledger, plans, views
 from backend.fees.schemas import (
     AdjustmentIn,
+    BillingPeriodIn,
     ExemptionDecisionIn,
     ExemptionOut,
     ExemptionQuery,
@@ -17,7 +18,6 @@ from backend.fees.schemas import (
     FeeCapOut,
     GenerateOut,
     IssuePeriodOut,
-    PeriodIn,
     ReissueIn,
     ReissueOut,
     StatementDetailOut,
@@ -66,7 +66,7 @@ class ExemptionDecision(MethodView):
 @blp.route("/<int:school_id>/terms/<int:term_id>/statements/generate")
 class Generate(MethodView):
     @idempotent
-    @blp.arguments(PeriodIn)
+    @blp.arguments(BillingPeriodIn)
     @blp.response(200, GenerateOut)
     def post(self, data, school_id, term_id):
         """One statement per enrolled pupil for the period. Safe to run again: drafts are
@@ -76,7 +76,7 @@ class Generate(MethodView):
 
 @blp.route("/<int:school_id>/terms/<int:term_id>/statements/issue")
 class IssuePeriod(MethodView):
-    @blp.arguments(PeriodIn)
+    @blp.arguments(BillingPeriodIn)
     @blp.response(200, IssuePeriodOut)
     def post(self, data, school_id, term_id):
         """Issue every draft of the period; each pupil's guardians are notified."""

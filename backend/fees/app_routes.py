@@ -9,11 +9,11 @@ from backend.common.idempotency import idempotent
 from backend.fees import disclosures, exemptions, views
 from backend.fees.schemas import (
     DisclosureOut,
+    DisclosureQuery,
     ExemptionIn,
     ExemptionOut,
     FamilyStatementQuery,
     StatementOut,
-    TermQuery,
 )
 
 blp = Blueprint("fees", __name__, url_prefix="/api/v1", description="Fees (收费)")
@@ -55,7 +55,7 @@ class StudentExemptions(MethodView):
 
 @blp.route("/schools/<int:school_id>/disclosures")
 class SchoolDisclosures(MethodView):
-    @blp.arguments(TermQuery, location="query")
+    @blp.arguments(DisclosureQuery, location="query")
     @blp.response(200, DisclosureOut(many=True))
     def get(self, query, school_id):
         """The school's published income/expense disclosures (guardians and staff of the

@@ -68,7 +68,7 @@ class ExemptionQuery(StrictSchema):
     student_id = QueryId()
 
 
-class PeriodIn(StrictSchema):
+class BillingPeriodIn(StrictSchema):
     period = Period(required=True)
 
 
@@ -88,7 +88,7 @@ class IssuePeriodOut(StrictSchema):
     issued = fields.Integer()
 
 
-class LineOut(StrictSchema):
+class StatementLineOut(StrictSchema):
     kind = fields.String(metadata={"description": " | ".join(LINE_KINDS)})
     description = fields.String()
     amount_fen = fields.Integer(metadata={"description": "signed; waivers and refunds < 0"})
@@ -101,7 +101,7 @@ class StatementOut(StrictSchema):
     period = fields.String()
     status = fields.String(metadata={"description": " | ".join(STATEMENT_STATES)})
     service_days = fields.Integer()
-    lines = fields.List(fields.Nested(LineOut))
+    lines = fields.List(fields.Nested(StatementLineOut))
     total_fen = fields.Integer(metadata={"description": "the sum of the lines"})
     paid_fen = fields.Integer()
     refunded_fen = fields.Integer()
@@ -115,7 +115,7 @@ class StatementOut(StrictSchema):
     replaces_id = fields.Integer(allow_none=True)
 
 
-class PaymentOut(StrictSchema):
+class FeePaymentOut(StrictSchema):
     id = fields.Integer()
     statement_id = fields.Integer()
     amount_fen = fields.Integer()
@@ -127,7 +127,7 @@ class PaymentOut(StrictSchema):
     created_at = Instant()
 
 
-class RefundOut(StrictSchema):
+class FeeRefundOut(StrictSchema):
     id = fields.Integer()
     statement_id = fields.Integer()
     amount_fen = fields.Integer()
@@ -140,8 +140,8 @@ class RefundOut(StrictSchema):
 
 
 class StatementDetailOut(StatementOut):
-    payments = fields.List(fields.Nested(PaymentOut))
-    refunds = fields.List(fields.Nested(RefundOut))
+    payments = fields.List(fields.Nested(FeePaymentOut))
+    refunds = fields.List(fields.Nested(FeeRefundOut))
 
 
 class StatementRowOut(StrictSchema):
@@ -204,7 +204,7 @@ class StatementMoneyOut(StrictSchema):
     balance_fen = fields.Integer()
 
 
-class PaymentIn(StrictSchema):
+class OfflinePaymentIn(StrictSchema):
     amount_fen = Int(required=True, validate=validate.Range(min=1, max=10**8))
     paid_on = fields.Date(required=True)
     reference = Str(required=True, min_len=1, max_len=64)
@@ -215,16 +215,16 @@ class PaymentIn(StrictSchema):
     )
 
 
-class PaymentRecordedOut(PaymentOut):
+class PaymentRecordedOut(FeePaymentOut):
     statement = fields.Nested(StatementMoneyOut)
 
 
-class RefundIn(StrictSchema):
+class FeeRefundIn(StrictSchema):
     amount_fen = Int(required=True, validate=validate.Range(min=1, max=10**8))
     reason = Str(required=True, min_len=1, max_len=300)
 
 
-class RefundRecordedOut(RefundOut):
+class RefundRecordedOut(FeeRefundOut):
     statement = fields.Nested(StatementMoneyOut)
 
 
@@ -286,5 +286,5 @@ class DisclosureOut(StrictSchema):
     )
 
 
-class TermQuery(StrictSchema):
+class DisclosureQuery(StrictSchema):
     term_id = QueryId()
