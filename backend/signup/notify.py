@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from backend.common.clock import SCHOOL_TZ
 from backend.notifications.outbox import enqueue, notify_guardians
 from backend.signup.codes import LEVEL_ZH
 
@@ -40,15 +39,6 @@ def withdrawn(session, app, student_name: str, by_user_id: int) -> None:
     _send(session, app, student_name, "application_withdrawn", "已撤回", "", exclude=by_user_id)
 
 
-def in_publicity(session, app, student_name: str, ends_at) -> None:
-    until = ends_at.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M")
-    _send(session, app, student_name, "application_in_publicity", "公示中", f"公示至{until}")
-
-
-def enrolled(session, app, student_name: str) -> None:
-    _send(session, app, student_name, "application_enrolled", "已录取", "课后服务报名成功")
-
-
 def sent_back(session, app, student_name: str) -> None:
     _send(session, app, student_name, "application_sent_back", "重新审核", "公示异议成立")
 
@@ -64,3 +54,48 @@ def objection_answered(session, objection, outcome_zh: str) -> None:
             "page": "pages/signup/publication",
         },
     )
+
+
+def bulk(session, apps, names: dict[int, str], kind: str, status: str, remark: str) -> int:
+    """One message per guardian of each application, written in one multi-row insert.
+
+    These rows are not pushed onto the queue one by one: the worker's sweep delivers
+    every due pending row, so a posting of thousands costs one statement here.
+    """
+    import sqlalchemy as sa
+
+    from backend.common.clock import now
+    from backend.notifications.models import OutboxMessage
+    from backend.schools.models import GuardianLink
+
+    by_student: dict[int, list] = {}
+    for app in apps:
+        by_student.setdefault(app.student_id, []).append(app)
+    if not by_student:
+        return 0
+    links = session.execute(
+        sa.select(GuardianLink.student_id, GuardianLink.user_id).where(
+            GuardianLink.student_id.in_(list(by_student))
+        )
+    ).all()
+    moment = now()
+    rows = [
+        {
+            "kind": kind,
+            "user_id": user_id,
+            "school_id": app.school_id,
+            "payload": {
+                "fields": {"thing1": names[student_id], "phrase2": status, "thing3": remark},
+                "page": PAGE.format(id=app.id),
+            },
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": moment,
+            "created_at": moment,
+        }
+        for student_id, user_id in links
+        for app in by_student[student_id]
+    ]
+    if rows:
+        session.execute(sa.insert(OutboxMessage), rows)
+    return len(rows)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from backend.audit.service import record
 from backend.auth.context import current_actor, require_user
 from backend.auth.scope import admin_school
-from backend.common.clock import now
+from backend.common.clock import SCHOOL_TZ, now
 from backend.common.privacy import mask_name
 from backend.database import get_session, unit_of_work
 from backend.errors import Forbidden, NotFound
@@ -23,7 +23,7 @@ from backend.signup.errors import (
 )
 from backend.signup.models import Application, Publication
 from backend.signup.scope import belongs_to_school
-from backend.signup.transitions import move
+from backend.signup.transitions import move_many
 from backend.terms.models import Term
 
 
@@ -97,20 +97,26 @@ def _publish(session, actor, term: Term) -> Publication:
     session.add(pub)
     session.flush()
     role = "office" if actor.kind == "admin" else "committee_member:school"
-    names = _names(session, apps)
-    for app in apps:
-        move(
-            session,
-            app,
-            "publish",
-            to_state="in_publicity",
-            level=None,
-            actor=actor,
-            role=role,
-            conflict=NothingToPublish,
-            extra={"publication_id": pub.id},
-        )
-        notify.in_publicity(session, app, names[app.student_id], pub.ends_at)
+    move_many(
+        session,
+        apps,
+        "publish",
+        from_state="approved",
+        to_state="in_publicity",
+        actor=actor,
+        role=role,
+        conflict=NothingToPublish,
+        extra={"publication_id": pub.id},
+    )
+    until = pub.ends_at.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M")
+    notify.bulk(
+        session,
+        apps,
+        _names(session, apps),
+        "application_in_publicity",
+        "公示中",
+        f"公示至{until}",
+    )
     record(
         session,
         action="publication.create",
@@ -121,6 +127,7 @@ def _publish(session, actor, term: Term) -> Publication:
             "term_id": term.id,
             "starts_at": pub.starts_at,
             "ends_at": pub.ends_at,
+            "state": "in_publicity",
             "application_ids": [a.id for a in apps],
         },
     )
@@ -194,19 +201,24 @@ def finalize(school_id: int, term_id: int) -> dict:
                 .execution_options(populate_existing=True)
             )
         )
-        names = _names(session, apps)
-        for app in apps:
-            move(
-                session,
-                app,
-                "finalize",
-                to_state="enrolled",
-                level=None,
-                actor=actor,
-                role="office",
-                conflict=ApplicationStateConflict,
-            )
-            notify.enrolled(session, app, names[app.student_id])
+        move_many(
+            session,
+            apps,
+            "finalize",
+            from_state="in_publicity",
+            to_state="enrolled",
+            actor=actor,
+            role="office",
+            conflict=ApplicationStateConflict,
+        )
+        notify.bulk(
+            session,
+            apps,
+            _names(session, apps),
+            "application_enrolled",
+            "已录取",
+            "课后服务报名成功",
+        )
         session.execute(
             sa.update(Publication)
             .where(
@@ -222,6 +234,11 @@ def finalize(school_id: int, term_id: int) -> dict:
             object_type="publication",
             object_id=pub.id,
             school_id=school_id,
-            after={"term_id": term.id, "enrolled": len(apps)},
+            after={
+                "term_id": term.id,
+                "state": "enrolled",
+                "enrolled": len(apps),
+                "application_ids": [a.id for a in apps],
+            },
         )
         return {"enrolled": len(apps), "term_id": term.id, "publication_id": pub.id}

@@ -125,6 +125,7 @@ def waiting_for_me(term_id: int, level: str, overdue: bool | None = None) -> lis
 def decide(level: str, decisions: list[dict]) -> dict:
     """Apply a batch of decisions at one level, all or nothing."""
     actor = require_user()
+    grants = reviewer_grants(actor, level)
     missing = [
         d["application_id"]
         for d in decisions
@@ -132,7 +133,6 @@ def decide(level: str, decisions: list[dict]) -> dict:
     ]
     if missing:
         raise CommentRequired(errors={"comment": missing})
-    grants = reviewer_grants(actor, level)
     ids = [d["application_id"] for d in decisions]
     with unit_of_work() as session:
         # Lock the rows in id order (no deadlock between overlapping batches); on SQLite
