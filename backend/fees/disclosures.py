@@ -80,8 +80,8 @@ def report(session, term: Term, period: str) -> dict:
         Statement.term_id == term.id,
         Statement.status.in_(("issued", "partially_paid", "paid", "settled")),
     )
-    if period != "term":
-        billed = billed.where(Statement.period.in_((period, "term")))
+    if period != "term":  # a month counts that month's statements (monthly billing)
+        billed = billed.where(Statement.period == period)
     billed_rows = session.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Statement.total_fen), 0)).where(
             Statement.id.in_(billed)

@@ -148,6 +148,7 @@ def balance(total_fen: int, paid_fen: int, refunded_fen: int, carried_out_fen: i
     return total_fen - covered(paid_fen, refunded_fen, carried_out_fen)
 
 
-def refundable(paid_fen: int, refunded_fen: int) -> int:
-    """No refund may exceed what was paid minus what was already refunded."""
-    return max(paid_fen - refunded_fen, 0)
+def refundable(paid_fen: int, refunded_fen: int, carried_out_fen: int = 0) -> int:
+    """No refund may exceed what was paid minus what was already refunded (and minus an
+    over-payment already credited on a later statement, which the family has had)."""
+    return max(paid_fen - refunded_fen - carried_out_fen, 0)

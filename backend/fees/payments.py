@@ -8,7 +8,7 @@ from backend.audit.service import record
 from backend.auth.context import current_actor
 from backend.common.clock import now, today
 from backend.database import unit_of_work
-from backend.errors import NotFound, define
+from backend.errors import NotFound, ValidationFailed, define
 from backend.fees import money
 from backend.fees.access import ensure_not_settled, office_statement
 from backend.fees.models import Payment, Refund, Statement
@@ -105,6 +105,8 @@ def record_payment(school_id: int, statement_id: int, data: dict) -> tuple[dict,
             return _with_statement(session, st, payment_view(existing)), 200
         if st.status not in OPEN_STATES:
             raise StatementNotPayable()
+        if data["paid_on"] > today():
+            raise ValidationFailed(errors={"paid_on": ["收款日期不能晚于今天"]})
         payment = Payment(
             school_id=st.school_id,
             term_id=st.term_id,
@@ -161,7 +163,7 @@ def add_refund(
 ) -> Refund:
     """A refund row and the statement's money, inside the caller's transaction; the caller
     holds the statement's row lock."""
-    allowed = money.refundable(st.paid_fen, st.refunded_fen)
+    allowed = money.refundable(st.paid_fen, st.refunded_fen, st.carried_out_fen)
     if amount_fen > allowed:
         raise RefundExceedsPaid(
             left=money.yuan(allowed),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from backend.common.schemas import Fen, Id, Instant, Int, Str, StrictSchema
+from backend.common.schemas import MAX_ID, Fen, Id, Instant, Int, Str, StrictSchema
 from backend.fees.models import EXEMPTION_CATEGORIES, EXPENSE_CATEGORIES, LINE_KINDS
 from backend.fees.states import STATEMENT_STATES
 
@@ -13,7 +13,7 @@ PERIOD_HELP = '"YYYY-MM" (a month of the term) for monthly billing, "term" for t
 
 def QueryId(**kwargs) -> fields.Integer:
     """An id in a query string (text by nature, so not strict; still a positive integer)."""
-    return fields.Integer(validate=validate.Range(min=1, max=2**62), **kwargs)
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def Period(**kwargs) -> fields.String:

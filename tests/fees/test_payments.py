@@ -141,3 +141,22 @@ def test_statement_list_by_status_after_payments(client, db):
         f"{ADMIN}/{s.sid}/statements?status=paid&period={SEPT}", headers=s.office
     ).json
     assert [r["id"] for r in rows] == [st.id] and rows[0]["student_name"] == s.kids[0].name
+
+
+def test_refund_cannot_take_back_a_credit_already_carried(client, db):
+    s, st = _issued(client, db)
+    pay(client, s, st.id, 10000, reference="R1")  # 2000 over
+    generate(client, s, period="2026-10")  # the 2000 is credited on October
+    url = f"{ADMIN}/{s.sid}/statements/{st.id}/refunds"
+    r = client.post(url, json={"amount_fen": 8001, "reason": "x"}, headers=s.office)
+    assert r.status_code == 409 and r.json["error"] == "refund_exceeds_paid"
+    assert (
+        client.post(url, json={"amount_fen": 8000, "reason": "x"}, headers=s.office).status_code
+        == 201
+    )
+
+
+def test_payment_dated_in_the_future_is_refused(client, db):
+    s, st = _issued(client, db)
+    r = pay(client, s, st.id, 100, paid_on="2099-01-01")
+    assert r.status_code == 422 and "paid_on" in r.json["errors"]
