@@ -9,15 +9,15 @@ from flask_smorest import Blueprint
 from backend.common.idempotency import idempotent
 from backend.signup import objections, publication, reports
 from backend.signup.admin_schemas import (
-    AnswerIn,
-    FinalizeOut,
+    ObjectionAnswerIn,
     ObjectionOut,
     ObjectionQuery,
     OfficeApplicationOut,
-    OfficeQuery,
+    OfficeApplicationQuery,
+    PublicationFinalizeOut,
 )
 from backend.signup.reports import XLSX
-from backend.signup.schemas import PublicationOut, ReviewRowOut, SummaryOut
+from backend.signup.schemas import ApplicationSummaryOut, PublicationOut, ReviewRowOut
 
 blp = Blueprint(
     "signup_admin",
@@ -30,7 +30,7 @@ TERM = "/<int:school_id>/terms/<int:term_id>"
 
 @blp.route(f"{TERM}/applications")
 class Applications(MethodView):
-    @blp.arguments(OfficeQuery, location="query")
+    @blp.arguments(OfficeApplicationQuery, location="query")
     @blp.response(200, ReviewRowOut(many=True))
     @blp.paginate()
     def get(self, query, school_id, term_id, pagination_parameters):
@@ -45,7 +45,7 @@ class Applications(MethodView):
 
 @blp.route(f"{TERM}/applications/summary")
 class Summary(MethodView):
-    @blp.response(200, SummaryOut)
+    @blp.response(200, ApplicationSummaryOut)
     def get(self, school_id, term_id):
         """Counts per class, grade and review level."""
         return reports.office_summary(school_id, term_id)
@@ -53,7 +53,7 @@ class Summary(MethodView):
 
 @blp.route(f"{TERM}/applications/export")
 class Export(MethodView):
-    @blp.arguments(OfficeQuery, location="query")
+    @blp.arguments(OfficeApplicationQuery, location="query")
     @blp.response(200, content_type=XLSX, description="An .xlsx workbook")
     def get(self, query, school_id, term_id):
         """The filtered list as .xlsx (any level)."""
@@ -79,7 +79,7 @@ def publish(school_id, term_id):
 
 
 @blp.route(f"{TERM}/publication/finalize", methods=["POST"])
-@blp.response(200, FinalizeOut)
+@blp.response(200, PublicationFinalizeOut)
 @blp.alt_response(409, description="publicity_not_over")
 def finalize(school_id, term_id):
     """After the posting period: in_publicity -> enrolled; guardians are notified."""
@@ -101,7 +101,7 @@ class Objections(MethodView):
 
 
 @blp.route("/<int:school_id>/objections/<int:objection_id>/uphold", methods=["POST"])
-@blp.arguments(AnswerIn)
+@blp.arguments(ObjectionAnswerIn)
 @blp.response(200, ObjectionOut)
 @blp.alt_response(409, description="objection_answered, application_state_conflict")
 def uphold(data, school_id, objection_id):
@@ -111,7 +111,7 @@ def uphold(data, school_id, objection_id):
 
 
 @blp.route("/<int:school_id>/objections/<int:objection_id>/dismiss", methods=["POST"])
-@blp.arguments(AnswerIn)
+@blp.arguments(ObjectionAnswerIn)
 @blp.response(200, ObjectionOut)
 @blp.alt_response(409, description="objection_answered")
 def dismiss(data, school_id, objection_id):

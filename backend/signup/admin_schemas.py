@@ -6,10 +6,10 @@ from marshmallow import fields, validate
 
 from backend.common.schemas import Id, Instant, Str, StrictSchema
 from backend.signup.models import OBJECTION_STATES
-from backend.signup.schemas import HistoryOut, Level, QueryId, ReviewRowOut, State
+from backend.signup.schemas import Level, QueryId, ReviewHistoryOut, ReviewRowOut, State
 
 
-class OfficeQuery(StrictSchema):
+class OfficeApplicationQuery(StrictSchema):
     state = State()
     class_id = QueryId()
     grade_id = QueryId()
@@ -19,14 +19,14 @@ class OfficeQuery(StrictSchema):
     )
 
 
-class OfficeHistoryOut(HistoryOut):
+class OfficeReviewHistoryOut(ReviewHistoryOut):
     actor_kind = fields.String()
     actor_id = fields.Integer(allow_none=True)
     objection_id = fields.Integer(allow_none=True)
 
 
 class OfficeApplicationOut(ReviewRowOut):
-    history = fields.List(fields.Nested(OfficeHistoryOut))
+    history = fields.List(fields.Nested(OfficeReviewHistoryOut))
     client_ip = fields.String(allow_none=True)
     agreement_id = fields.Integer()
     agreed_at = Instant()
@@ -51,7 +51,7 @@ class ObjectionOut(StrictSchema):
     answered_at = Instant(allow_none=True)
 
 
-class AnswerIn(StrictSchema):
+class ObjectionAnswerIn(StrictSchema):
     response = Str(required=True, min_len=1, max_len=1000)
     application_id = Id(
         allow_none=True,
@@ -59,7 +59,7 @@ class AnswerIn(StrictSchema):
     )
 
 
-class FinalizeOut(StrictSchema):
+class PublicationFinalizeOut(StrictSchema):
     enrolled = fields.Integer(metadata={"description": "How many were enrolled now"})
     term_id = fields.Integer()
     publication_id = fields.Integer()

@@ -14,6 +14,7 @@ from backend.signup.schemas import (
     ApplicationIn,
     ApplicationOut,
     ApplicationQuery,
+    ApplicationSummaryOut,
     ObjectionCreatedOut,
     ObjectionIn,
     PostingOut,
@@ -24,8 +25,7 @@ from backend.signup.schemas import (
     ReviewOut,
     ReviewQuery,
     ReviewRowOut,
-    SummaryOut,
-    TermQuery,
+    SignupTermQuery,
     WithdrawIn,
 )
 
@@ -108,8 +108,8 @@ class Reviews(MethodView):
 
 @blp.route("/reviews/summary")
 class ReviewSummary(MethodView):
-    @blp.arguments(TermQuery, location="query")
-    @blp.response(200, SummaryOut)
+    @blp.arguments(SignupTermQuery, location="query")
+    @blp.response(200, ApplicationSummaryOut)
     def get(self, query):
         """Counts per class, grade and level within my review scope."""
         return reports.reviewer_summary(query["term_id"])

@@ -56,7 +56,7 @@ class ApplicationQuery(StrictSchema):
     student_id = QueryId()
 
 
-class StepOut(StrictSchema):
+class ApplicationStepOut(StrictSchema):
     level = fields.String(allow_none=True, metadata={"description": "class | grade | school"})
     decision = fields.String(
         metadata={
@@ -97,7 +97,7 @@ class ApplicationBriefOut(StrictSchema):
 
 class ApplicationOut(ApplicationBriefOut):
     steps = fields.List(
-        fields.Nested(StepOut),
+        fields.Nested(ApplicationStepOut),
         metadata={"description": "History (detail only): which level decided what and why"},
     )
 
@@ -118,7 +118,7 @@ class ReviewQuery(StrictSchema):
     )
 
 
-class DecisionIn(StrictSchema):
+class ReviewDecisionIn(StrictSchema):
     application_id = Id(required=True)
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
     comment = Str(max_len=500, allow_none=True)
@@ -127,7 +127,7 @@ class DecisionIn(StrictSchema):
 class ReviewIn(StrictSchema):
     level = Level(required=True)
     decisions = fields.List(
-        fields.Nested(DecisionIn), required=True, validate=validate.Length(min=1, max=200)
+        fields.Nested(ReviewDecisionIn), required=True, validate=validate.Length(min=1, max=200)
     )
 
     @validates_schema
@@ -137,7 +137,7 @@ class ReviewIn(StrictSchema):
             raise ValidationError("每个申请只能出现一次", "decisions")
 
 
-class HistoryOut(StepOut):
+class ReviewHistoryOut(ApplicationStepOut):
     role = fields.String(allow_none=True, metadata={"description": "The deciding role"})
 
 
@@ -160,20 +160,20 @@ class ReviewRowOut(StrictSchema):
     overdue = fields.Boolean(
         metadata={"description": "Waiting longer than the term's review_overdue_days"}
     )
-    history = fields.List(fields.Nested(HistoryOut))
+    history = fields.List(fields.Nested(ReviewHistoryOut))
 
 
-class ResultOut(StrictSchema):
+class ReviewResultOut(StrictSchema):
     application_id = fields.Integer()
     state = fields.String()
     level = fields.String(allow_none=True)
 
 
 class ReviewOut(StrictSchema):
-    results = fields.List(fields.Nested(ResultOut))
+    results = fields.List(fields.Nested(ReviewResultOut))
 
 
-class TermQuery(StrictSchema):
+class SignupTermQuery(StrictSchema):
     term_id = QueryId(required=True)
 
 
@@ -184,7 +184,7 @@ class ReviewExportQuery(StrictSchema):
     state = State()
 
 
-class CountsOut(StrictSchema):
+class ApplicationCountsOut(StrictSchema):
     submitted = fields.Integer(metadata={"description": "Applications received (any state)"})
     waiting = fields.Integer(metadata={"description": "Waiting at some review level"})
     overdue = fields.Integer(metadata={"description": "Waiting longer than the term allows"})
@@ -197,7 +197,7 @@ class CountsOut(StrictSchema):
     enrolled = fields.Integer()
 
 
-class LevelCountsOut(StrictSchema):
+class LevelReviewCountsOut(StrictSchema):
     level = fields.String()
     waiting = fields.Integer()
     overdue = fields.Integer()
@@ -205,23 +205,23 @@ class LevelCountsOut(StrictSchema):
     rejected = fields.Integer(metadata={"description": "Applications rejected at this level"})
 
 
-class GradeCountsOut(CountsOut):
+class GradeApplicationCountsOut(ApplicationCountsOut):
     grade_id = fields.Integer()
     grade_name = fields.String()
 
 
-class ClassCountsOut(CountsOut):
+class ClassApplicationCountsOut(ApplicationCountsOut):
     class_id = fields.Integer()
     class_name = fields.String()
     grade_id = fields.Integer()
 
 
-class SummaryOut(StrictSchema):
+class ApplicationSummaryOut(StrictSchema):
     term_id = fields.Integer()
-    totals = fields.Nested(CountsOut)
-    by_level = fields.List(fields.Nested(LevelCountsOut))
-    by_grade = fields.List(fields.Nested(GradeCountsOut))
-    by_class = fields.List(fields.Nested(ClassCountsOut))
+    totals = fields.Nested(ApplicationCountsOut)
+    by_level = fields.List(fields.Nested(LevelReviewCountsOut))
+    by_grade = fields.List(fields.Nested(GradeApplicationCountsOut))
+    by_class = fields.List(fields.Nested(ClassApplicationCountsOut))
 
 
 class PublicationOut(StrictSchema):
@@ -232,7 +232,7 @@ class PublicationOut(StrictSchema):
     entry_count = fields.Integer()
 
 
-class EntryOut(StrictSchema):
+class PostingEntryOut(StrictSchema):
     application_id = fields.Integer(
         metadata={"description": "Reference for an objection; nothing else about the pupil"}
     )
@@ -247,7 +247,7 @@ class PostingOut(StrictSchema):
     ends_at = Instant()
     open = fields.Boolean(metadata={"description": "Objections are taken now"})
     finalized_at = Instant(allow_none=True)
-    entries = fields.List(fields.Nested(EntryOut))
+    entries = fields.List(fields.Nested(PostingEntryOut))
 
 
 class ObjectionIn(StrictSchema):
