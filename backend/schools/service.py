@@ -332,9 +332,18 @@ def list_students(school_id: int, filters: dict, page: int, page_size: int):
 
 
 def get_student(school_id: int, student_id: int) -> dict:
+    """One pupil's details; staff reads of a child's record are themselves audited."""
     with unit_of_work() as session:
         school = _school_for(session, school_id)
-        return student_views(session, [_student_in_school(session, school.id, student_id)])[0]
+        student = _student_in_school(session, school.id, student_id)
+        record(
+            session,
+            action="student.read",
+            object_type="student",
+            object_id=student.id,
+            school_id=school.id,
+        )
+        return student_views(session, [student])[0]
 
 
 def update_student(school_id: int, student_id: int, data: dict) -> dict:

@@ -186,3 +186,16 @@ def test_retention_sweep_anonymises_after_the_school_period(app, client, db):
     assert db.get(Student, recent_kid.id).anonymised_at is None
     result = app.test_cli_runner().invoke(args=["privacy", "retention"])
     assert "anonymised 0 pupils" in result.output
+
+
+def test_staff_reading_a_pupil_record_is_audited(client, db):
+    w = f.World(db)
+    a = w.schools[0]
+    kid = a["kids"][0]
+    r = client.get(
+        f"/admin/api/v1/schools/{a['school'].id}/students/{kid.id}",
+        headers=f.auth(db, admin_row=a["office"]),
+    )
+    assert r.status_code == 200
+    row = db.scalar(sa.select(AuditLog).where(AuditLog.action == "student.read"))
+    assert row is not None and row.object_id == str(kid.id) and row.actor_kind == "admin"
