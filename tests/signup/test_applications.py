@@ -245,3 +245,19 @@ def test_resubmit_only_after_a_rejection(scene, db):
             f"/api/v1/applications/{app_id}/{path}", json={}, headers=scene.user_headers(other)
         )
         assert r.status_code == 404
+
+
+def test_no_resubmission_once_the_term_is_over(scene, db):
+    from datetime import date
+
+    app_id = scene.applied()
+    scene.review(
+        "teacher", "class", [{"application_id": app_id, "decision": "reject", "comment": "不符"}]
+    )
+    scene.term.starts_on, scene.term.ends_on = date(2020, 9, 1), date(2021, 1, 15)
+    db.flush()
+    r = scene.client.post(
+        f"/api/v1/applications/{app_id}/resubmit", json={}, headers=scene.h("parent")
+    )
+    assert r.status_code == 409 and r.json["error"] == "term_over"
+    assert db.get(Application, app_id).state == "rejected"

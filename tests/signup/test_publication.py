@@ -233,3 +233,28 @@ def test_dismiss_changes_nothing_and_uphold_without_application_needs_one(scene,
         ).status_code
         == 401
     )
+
+
+def test_an_upheld_application_can_pass_again_and_be_posted_anew(scene, db):
+    ids = _through(scene, db)
+    first = _publish_app(scene).json["id"]
+    oid = _object(scene, application_id=ids[0]).json["id"]
+    url = f"/admin/api/v1/schools/{scene.a['school'].id}/objections/{oid}/uphold"
+    r = scene.client.post(url, json={"response": "复核"}, headers=scene.h("office"))
+    assert r.status_code == 200
+    scene.through_all_levels(ids[0])
+    r = _publish_app(scene)
+    assert r.status_code == 201 and r.json["entry_count"] == 1 and r.json["id"] != first
+    posting = scene.client.get(
+        f"/api/v1/terms/{scene.term.id}/publication", headers=scene.h("parent")
+    ).json
+    assert [e["application_id"] for e in posting["entries"]] == [ids[0]]
+    # Finalize waits for the latest posting; then both postings' pupils are enrolled.
+    r = scene.client.post(scene.admin("/publication/finalize"), headers=scene.h("office"))
+    assert r.status_code == 409
+    for pub in db.scalars(sa.select(Publication)):
+        pub.starts_at, pub.ends_at = now() - timedelta(days=5), now() - timedelta(days=2)
+    db.flush()
+    r = scene.client.post(scene.admin("/publication/finalize"), headers=scene.h("office"))
+    assert r.json["enrolled"] == 2
+    assert {db.get(Application, i).state for i in ids} == {"enrolled"}
