@@ -13,6 +13,7 @@ from backend.common.clock import local_now, now, today
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
 from backend.notifications.outbox import notify_guardians
+from backend.pickup.codes import void_codes_of_pupil
 from backend.pickup.common import hhmm, local_at, lock_student
 from backend.pickup.errors import (
     AlreadyHandedOver,
@@ -252,6 +253,8 @@ def release(class_id: int, student_id: int, mode: str | None) -> dict:
         existing.mode, existing.by_user_id, existing.at = mode, actor.id, now()
         existing.notice_id = row["notice_id"]
         if mode == "left":
+            # A pupil who left has no usable handoff code (the gate relies on that).
+            void_codes_of_pupil(session, student.id, day)
             notice = session.get(PickupNotice, row["notice_id"])
             if notice.late and notice.acknowledged_at is None:
                 notice.acknowledged_at, notice.acknowledged_by = now(), actor.id

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from backend.audit.service import record
 from backend.auth.context import require_user
@@ -27,7 +26,7 @@ from backend.common.schemas import RELATION_ZH
 from backend.database import unit_of_work
 from backend.notifications.outbox import notify_guardians
 from backend.pickup.codes import code_digest, nonce_digest, read_token, void_codes_of_pupil
-from backend.pickup.common import class_name, lock_student
+from backend.pickup.common import lock_student
 from backend.pickup.errors import (
     AlreadyHandedOver,
     CodeExpired,
@@ -36,19 +35,22 @@ from backend.pickup.errors import (
     CodeVoid,
     VerificationLocked,
 )
-from backend.pickup.models import GateAttempt, GateGuard, Handoff, HandoffCode, PickupPerson
+from backend.pickup.models import (
+    GateAttempt,
+    GateGuard,
+    Handoff,
+    HandoffCode,
+    PickupPerson,
+    PickupPersonPhoto,
+)
 from backend.pickup.notices import already_gone, notice_view, open_notice, step
-from backend.pickup.persons import photo_path, photo_shas
-from backend.schools.models import Student
+from backend.pickup.persons import photo_path
+from backend.schools.models import SchoolClass, Student
 
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=15)
 # Wrong tries further apart than this do not add up (a typo now and then is not an attack).
 FAILURE_WINDOW = timedelta(minutes=15)
-
-
-class _Lost(Exception):
-    """Another device closed the code first."""
 
 
 def _guards(session, user_id: int, school_ids: list[int]) -> list[GateGuard]:
@@ -117,11 +119,9 @@ def _find(session, actor, data: dict):
             # Another school's code is not ours to talk about.
             return code, method, "other_school", CodeNotFound()
         guards = []
-    if code.status == "used":
-        return code, method, "used", CodeUsed()
-    if code.status == "void":
-        return code, method, "void", CodeVoid()
-    if code.status == "expired" or code.expires_at <= moment or code.service_date < today():
+    if code.status != "active":
+        return code, method, *_taken_error(session, code, code.status)
+    if code.expires_at <= moment or code.service_date < today():
         return code, method, "expired", CodeExpired()
     for guard in guards:
         if guard.school_id == code.school_id:
@@ -144,8 +144,7 @@ def _log(session, actor, action: str, method: str, result: str, code) -> None:
     )
 
 
-def _person_view(session, person: PickupPerson) -> dict:
-    sha = photo_shas(session, [person.id]).get(person.id)
+def _person_view(person: PickupPerson, sha: str | None) -> dict:
     return {
         "id": person.id,
         "name": person.name,
@@ -157,19 +156,29 @@ def _person_view(session, person: PickupPerson) -> dict:
     }
 
 
-def _student_view(session, student: Student) -> dict:
+def _people(session, code: HandoffCode):
+    """(pupil, class name, person, photo digest) of a code, in one round trip."""
+    return session.execute(
+        sa.select(Student, SchoolClass.name, PickupPerson, PickupPersonPhoto.sha256)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .join(PickupPerson, PickupPerson.id == code.person_id)
+        .outerjoin(PickupPersonPhoto, PickupPersonPhoto.person_id == PickupPerson.id)
+        .where(Student.id == code.student_id)
+    ).one()
+
+
+def _student_view(student: Student, klass: str) -> dict:
     return {
         "id": student.id,
         "name": student.name,
         "class_id": student.class_id,
-        "class_name": class_name(session, student.class_id),
+        "class_name": klass,
         "photo_url": student.photo_url,
     }
 
 
 def _verify_view(session, code: HandoffCode) -> dict:
-    student = session.get(Student, code.student_id)
-    person = session.get(PickupPerson, code.person_id)
+    student, klass, person, sha = _people(session, code)
     notice = open_notice(session, student.id, code.service_date)
     warnings = []
     if notice is not None:
@@ -180,8 +189,8 @@ def _verify_view(session, code: HandoffCode) -> dict:
         if notice.late and notice.acknowledged_at is None:
             warnings.append("late_notice_not_acknowledged")
     return {
-        "student": _student_view(session, student),
-        "person": _person_view(session, person),
+        "student": _student_view(student, klass),
+        "person": _person_view(person, sha),
         "notice": notice_view(notice) if notice is not None else None,
         "code": {"id": code.id, "status": code.status, "expires_at": code.expires_at},
         "warnings": warnings,
@@ -213,54 +222,46 @@ def _taken_error(session, code: HandoffCode, status: str):
 
 
 def _close(session, actor, code: HandoffCode, data: dict):
-    """Take the code (conditional update, so one device wins) and write the handoff."""
+    """Take the code (conditional update, so one device wins) and write the handoff.
+
+    The pupil's row is locked first, so two gates holding two codes of one pupil take
+    turns. A pupil who left (handed over, or let go alone) has no active code left, so the
+    conditional update alone tells whether this code may still be used.
+    """
     outcome = data["outcome"]
     moment = now()
-    # One pupil, one decision at a time: two gates with two codes of the same pupil would
-    # otherwise each lock their own code and then wait for the other's (a deadlock).
     lock_student(session, code.student_id)
-    status = session.scalar(sa.select(HandoffCode.status).where(HandoffCode.id == code.id))
-    if status != "active":
-        return None, *_taken_error(session, code, status)
-    if outcome == "released" and already_gone(session, code.student_id, code.service_date):
-        return None, "already_handed_over", AlreadyHandedOver()
-    student = session.get(Student, code.student_id)
-    notice = open_notice(session, student.id, code.service_date)
-    try:
-        with session.begin_nested():
-            taken = session.execute(
-                sa.update(HandoffCode)
-                .where(HandoffCode.id == code.id, HandoffCode.status == "active")
-                .values(status="used" if outcome == "released" else "void", closed_at=moment)
-            ).rowcount
-            if taken != 1:
-                raise _Lost()
-            handoff = Handoff(
-                code_id=code.id,
-                school_id=code.school_id,
-                class_id=student.class_id,
-                student_id=student.id,
-                person_id=code.person_id,
-                notice_id=notice.id if notice else None,
-                service_date=code.service_date,
-                outcome=outcome,
-                reason=data.get("reason"),
-                gate_user_id=actor.id,
-                at=moment,
-            )
-            session.add(handoff)
-            session.flush()
-    except _Lost:
+    taken = session.execute(
+        sa.update(HandoffCode)
+        .where(HandoffCode.id == code.id, HandoffCode.status == "active")
+        .values(status="used" if outcome == "released" else "void", closed_at=moment)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
         status = session.scalar(sa.select(HandoffCode.status).where(HandoffCode.id == code.id))
         return None, *_taken_error(session, code, status)
-    except IntegrityError:
-        # Another code of the same pupil was released at the same moment.
-        return None, "already_handed_over", AlreadyHandedOver()
+    student, klass, person, sha = _people(session, code)
+    notice = open_notice(session, student.id, code.service_date)
+    handoff = Handoff(
+        code_id=code.id,
+        school_id=code.school_id,
+        class_id=student.class_id,
+        student_id=student.id,
+        person_id=code.person_id,
+        notice_id=notice.id if notice else None,
+        service_date=code.service_date,
+        outcome=outcome,
+        reason=data.get("reason"),
+        gate_user_id=actor.id,
+        at=moment,
+    )
+    session.add(handoff)
     if notice is not None:
         step(notice, "hand_over" if outcome == "released" else "refuse")
     if outcome == "released":
         void_codes_of_pupil(session, student.id, code.service_date)
-    return handoff, "ok", None
+    session.flush()
+    return (handoff, student, klass, person, sha), "ok", None
 
 
 def _notify(session, handoff: Handoff, student: Student, person: PickupPerson) -> None:
@@ -292,13 +293,12 @@ def confirm(data: dict) -> dict:
     actor = require_user()
     with unit_of_work() as session:
         code, method, result, error = _find(session, actor, data)
-        handoff = None
+        done = None
         if error is None:
-            handoff, result, error = _close(session, actor, code, data)
+            done, result, error = _close(session, actor, code, data)
         _log(session, actor, "handoff", method, result, code)
-        if handoff is not None:
-            student = session.get(Student, handoff.student_id)
-            person = session.get(PickupPerson, handoff.person_id)
+        if done is not None:
+            handoff, student, klass, person, sha = done
             _notify(session, handoff, student, person)
             # Last: the audit chain head is locked until commit; keep that short.
             record(
@@ -322,8 +322,8 @@ def confirm(data: dict) -> dict:
                 "outcome": handoff.outcome,
                 "at": handoff.at,
                 "reason": handoff.reason,
-                "student": _student_view(session, student),
-                "person": _person_view(session, person),
+                "student": _student_view(student, klass),
+                "person": _person_view(person, sha),
             }
     if error is not None:
         raise error

@@ -103,8 +103,21 @@ def test_release_to_gate_and_self_leave(client, db, pk):
         f"/api/v1/students/{a.classmate.id}/self-leave", json={"allowed": True}, headers=a.h_parent
     )
     _notice(client, a, a.classmate, kind="self")
+    grandpa = client.post(
+        f"/api/v1/students/{a.classmate.id}/pickup-persons",
+        json={"name": "赵爷爷", "relation": "grandfather", "phone": "13300000001"},
+        headers=a.h_parent,
+    ).json
+    early_code = issue_code(client, a, grandpa["id"], student=a.classmate)
     r = client.post(f"{base}/{a.classmate.id}/release", json={}, headers=a.h_teacher)
     assert r.status_code == 200 and r.json["status"] == "left"
+    # the code issued before the pupil left cannot hand the pupil over again
+    r = client.post(
+        "/api/v1/gate/handoffs",
+        json={"code": early_code["code"], "outcome": "released"},
+        headers=a.h_gate,
+    )
+    assert r.status_code == 409 and r.json["error"] == "already_handed_over"
     notice = db.scalar(sa.select(PickupNotice).where(PickupNotice.student_id == a.classmate.id))
     assert notice.status == "left"
     told = db.scalars(
@@ -114,14 +127,9 @@ def test_release_to_gate_and_self_leave(client, db, pk):
     r = client.post(f"{base}/{a.classmate.id}/release", json={}, headers=a.h_teacher)
     assert r.status_code == 409 and r.json["error"] == "already_handed_over"
     # a pupil who has left cannot be handed over at the gate afterwards
-    code_person = client.post(
-        f"/api/v1/students/{a.classmate.id}/pickup-persons",
-        json={"name": "赵爷爷", "relation": "grandfather", "phone": "13300000001"},
-        headers=a.h_parent,
-    ).json
     r = client.post(
         f"/api/v1/students/{a.classmate.id}/handoff-codes",
-        json={"pickup_person_id": code_person["id"]},
+        json={"pickup_person_id": grandpa["id"]},
         headers=a.h_parent,
     )
     assert r.status_code == 409
