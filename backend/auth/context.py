@@ -131,9 +131,15 @@ def _actor_from_token(token: str, audience: str) -> Actor | None:
         if row.last_seen_at is None or moment - row.last_seen_at > _TOUCH_EVERY:
             row.last_seen_at = moment
             session.commit()
-        return Actor("admin", admin.id, row.id, school_id=admin.school_id)
-    grants = load_grants(session, row.user_id)
-    return Actor("user", row.user_id, row.id, grants=grants)
+        actor = Actor("admin", admin.id, row.id, school_id=admin.school_id)
+        session.rollback()
+        return actor
+    actor = Actor("user", row.user_id, row.id, grants=load_grants(session, row.user_id))
+    # End the read transaction: the view starts its own unit of work, and a transaction
+    # left open here would hold SQLite's write lock (BEGIN IMMEDIATE) against any second
+    # connection of the same request, such as the idempotency-key claim.
+    session.rollback()
+    return actor
 
 
 def load_grants(session, user_id: int) -> list[Grant]:

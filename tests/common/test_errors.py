@@ -86,3 +86,30 @@ def test_healthz_and_readyz(client):
     assert client.get("/healthz").json == {"status": "ok"}
     r = client.get("/readyz")
     assert r.status_code == 200 and r.json["checks"] == {"database": "ok", "redis": "ok"}
+
+
+def test_idempotency_key_with_real_connections(app, committed):
+    """The key is claimed on its own connection: it must not wait on the request's own
+    transaction (SQLite's write lock is taken by any open transaction)."""
+    import time
+
+    s = f.school(committed)
+    f.student(
+        committed,
+        f.klass(committed, f.grade(committed, s)),
+        name="吴用",
+        student_no="R1",
+        guardians=[("吴父", "13900000031", "father")],
+    )
+    parent = f.user(committed, phone="13900000031")
+    headers = {**f.auth(committed, user_row=parent), "Idempotency-Key": "real-1"}
+    committed.commit()
+    body = {"student_no": "R1", "name": "吴用"}
+    with app.test_client() as c:
+        started = time.monotonic()
+        first = c.post("/api/v1/me/children", json=body, headers=headers)
+        second = c.post("/api/v1/me/children", json=body, headers=headers)
+        elapsed = time.monotonic() - started
+    assert first.status_code == 201, first.json
+    assert second.status_code == 201 and second.headers["Idempotent-Replayed"] == "true"
+    assert elapsed < 5
