@@ -388,3 +388,22 @@ def test_two_codes_of_one_pupil_released_at_once(app, committed, requires_pg):
     assert db.scalar(sa.select(sa.func.count()).select_from(Handoff)) == 1
     assert outcome[0] == (201, None)
     assert outcome[1] in ((409, "already_handed_over"), (410, "code_void"))
+
+
+def test_six_digit_codes_are_unique_among_the_schools_active_codes(client, db, pk, monkeypatch):
+    """A drawn code that another active code of the school has today is drawn again."""
+    import backend.pickup.codes as codes_module
+
+    a = pk.a
+    first = issue_code(client, a, add_person(client, a)["id"])
+    draws = iter([int(first["code"]), int(first["code"]), 424242])
+    monkeypatch.setattr(codes_module.secrets, "randbelow", lambda _n: next(draws))
+    second = issue_code(client, a, add_person(client, a)["id"])
+    assert second["code"] == "424242"
+    # once the first code is used, its digits may be given out again
+    client.post(HANDOFFS, json={"code": first["code"], "outcome": "refused"}, headers=a.h_gate)
+    draws = iter([int(first["code"])])
+    third = issue_code(client, a, add_person(client, a)["id"])
+    assert third["code"] == first["code"]
+    r = client.post(VERIFY, json={"code": first["code"]}, headers=a.h_gate)
+    assert r.status_code == 200 and r.json["code"]["id"] == third["id"]
