@@ -193,6 +193,10 @@ def remove_person(student_id: int, person_id: int) -> None:
     with unit_of_work() as session:
         student, person = _guardian_person(session, actor, student_id, person_id)
         person.removed_at, person.removed_by = now(), actor.id
+        # The name stays for the handoff history; the face is not kept.
+        session.execute(
+            sa.delete(PickupPersonPhoto).where(PickupPersonPhoto.person_id == person.id)
+        )
         voided = void_codes_of_person(session, person.id)
         _notify_change(session, student, actor.id, f"删除接送人{person.name}")
         record(
@@ -269,7 +273,11 @@ def photo_file(student_id: int, person_id: int) -> tuple[bytes, str, str]:
     row = session.execute(
         sa.select(PickupPersonPhoto.data, PickupPersonPhoto.content_type, PickupPersonPhoto.sha256)
         .join(PickupPerson, PickupPerson.id == PickupPersonPhoto.person_id)
-        .where(PickupPerson.id == person_id, PickupPerson.student_id == student.id)
+        .where(
+            PickupPerson.id == person_id,
+            PickupPerson.student_id == student.id,
+            PickupPerson.removed_at.is_(None),
+        )
     ).first()
     if row is None:
         raise NotFound()

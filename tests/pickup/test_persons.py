@@ -153,9 +153,13 @@ def test_photo_upload_sniffed_and_served_to_the_right_people(client, db, pk):
     assert got.headers["Content-Type"] == "image/jpeg"
     # the person list now carries the served URL
     listing = client.get(f"/api/v1/students/{a.kid.id}/pickup-persons", headers=a.h_parent).json
-    assert listing[0]["photo_url"].endswith(
-        client.get(url, headers=a.h_parent).headers["ETag"].strip('"')[:12]
-    )
+    photo_url = listing[0]["photo_url"]
+    etag = client.get(photo_url, headers=a.h_parent).headers["ETag"].strip('"')
+    assert photo_url.endswith(etag[:12])
+    # removing the person deletes the photo (the name stays for the handoff history)
+    client.delete(f"/api/v1/students/{a.kid.id}/pickup-persons/{person['id']}", headers=a.h_parent)
+    assert client.get(photo_url, headers=a.h_parent).status_code == 404
+    assert db.scalar(sa.select(sa.func.count()).select_from(PickupPersonPhoto)) == 0
 
 
 def test_photo_type_size_and_scope(client, db, pk):
