@@ -40,11 +40,13 @@ from backend.pickup.models import (
     GateGuard,
     Handoff,
     HandoffCode,
+    PickupNotice,
     PickupPerson,
     PickupPersonPhoto,
 )
-from backend.pickup.notices import already_gone, notice_view, open_notice, step
+from backend.pickup.notices import already_gone, notice_view, step
 from backend.pickup.persons import photo_path
+from backend.pickup.states import NOTICE_OPEN
 from backend.schools.models import SchoolClass, Student
 
 LOCK_AFTER = 5
@@ -157,12 +159,21 @@ def _person_view(person: PickupPerson, sha: str | None) -> dict:
 
 
 def _people(session, code: HandoffCode):
-    """(pupil, class name, person, photo digest) of a code, in one round trip."""
+    """(pupil, class name, person, photo digest, the day's open notice) of a code, in one
+    round trip: the gate's queue is long at 18:00."""
     return session.execute(
-        sa.select(Student, SchoolClass.name, PickupPerson, PickupPersonPhoto.sha256)
+        sa.select(Student, SchoolClass.name, PickupPerson, PickupPersonPhoto.sha256, PickupNotice)
         .join(SchoolClass, SchoolClass.id == Student.class_id)
         .join(PickupPerson, PickupPerson.id == code.person_id)
         .outerjoin(PickupPersonPhoto, PickupPersonPhoto.person_id == PickupPerson.id)
+        .outerjoin(
+            PickupNotice,
+            sa.and_(
+                PickupNotice.student_id == Student.id,
+                PickupNotice.day == code.service_date,
+                PickupNotice.status.in_(NOTICE_OPEN),
+            ),
+        )
         .where(Student.id == code.student_id)
     ).one()
 
@@ -178,8 +189,7 @@ def _student_view(student: Student, klass: str) -> dict:
 
 
 def _verify_view(session, code: HandoffCode) -> dict:
-    student, klass, person, sha = _people(session, code)
-    notice = open_notice(session, student.id, code.service_date)
+    student, klass, person, sha, notice = _people(session, code)
     warnings = []
     if notice is not None:
         if notice.kind == "absent":
@@ -240,8 +250,7 @@ def _close(session, actor, code: HandoffCode, data: dict):
     if taken != 1:
         status = session.scalar(sa.select(HandoffCode.status).where(HandoffCode.id == code.id))
         return None, *_taken_error(session, code, status)
-    student, klass, person, sha = _people(session, code)
-    notice = open_notice(session, student.id, code.service_date)
+    student, klass, person, sha, notice = _people(session, code)
     handoff = Handoff(
         code_id=code.id,
         school_id=code.school_id,
