@@ -54,6 +54,11 @@ def parse_args():
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--threads", type=int, default=4)
     p.add_argument("--port", type=int, default=18751)
+    p.add_argument(
+        "--no-idempotency-key",
+        action="store_true",
+        help="confirm without the Idempotency-Key header (the gate app sends one)",
+    )
     p.add_argument("--keep-db", action="store_true")
     return p.parse_args()
 
@@ -338,7 +343,7 @@ def pct(values: list, p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def gate_jobs(codes: list, gate_tokens: list) -> list:
+def gate_jobs(codes: list, gate_tokens: list, idempotency_key: bool = True) -> list:
     jobs = []
     for i, (code, qr_token) in enumerate(codes):
         headers = {
@@ -353,7 +358,9 @@ def gate_jobs(codes: list, gate_tokens: list) -> list:
                     "handoffs",
                     "POST",
                     "/api/v1/gate/handoffs",
-                    {**headers, "Idempotency-Key": secrets.token_hex(8)},
+                    {**headers, "Idempotency-Key": secrets.token_hex(8)}
+                    if idempotency_key
+                    else headers,
                     json.dumps({**key, "outcome": "released"}).encode(),
                 ),
             ]
@@ -385,6 +392,7 @@ def main() -> int:
 
     redis.Redis.from_url(args.redis).flushdb()  # this benchmark's own Redis db
     proc = None
+    load_before = os.getloadavg()[0]
     try:
         t0 = time.perf_counter()
         codes, gate_tokens = seed(env, args.pupils)
@@ -399,8 +407,13 @@ def main() -> int:
         asyncio.run(run_load(args.port, health[:300], args.concurrency))  # warm-up
         h_secs, h_lat, h_status = asyncio.run(run_load(args.port, health, args.concurrency))
         g_secs, g_lat, g_status = asyncio.run(
-            run_load(args.port, gate_jobs(codes, gate_tokens), args.concurrency)
+            run_load(
+                args.port,
+                gate_jobs(codes, gate_tokens, not args.no_idempotency_key),
+                args.concurrency,
+            )
         )
+        load_after = os.getloadavg()[0]
 
         engine = sa.create_engine(db_url)
         with engine.connect() as conn:
@@ -429,7 +442,12 @@ def main() -> int:
         print(
             f"server: gunicorn {args.workers} workers x {args.threads} threads, production "
             f"settings, PostgreSQL + Redis; load: {args.concurrency} keep-alive connections, "
-            f"{len(gate_tokens)} gate accounts"
+            f"{len(gate_tokens)} gate accounts; Idempotency-Key on confirms: "
+            f"{'no' if args.no_idempotency_key else 'yes'}"
+        )
+        print(
+            f"machine: {os.cpu_count()} CPUs, load average {load_before:.1f} before and "
+            f"{load_after:.1f} after the run (the load generator and PostgreSQL share them)"
         )
         print(
             f"/healthz           {len(h_status):6d} req  {h_rps:8.0f} req/s  "
