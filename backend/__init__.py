@@ -40,7 +40,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     from backend.auth.context import authenticate
     from backend.database import close_session, make_engine
     from backend.errors import register_error_handlers
-    from backend.extensions import admin_api, api_config, app_api, limiter, make_redis
+    from backend.extensions import (
+        admin_api,
+        api_config,
+        app_api,
+        blocking_pool,
+        limiter,
+        make_redis,
+    )
     from backend.logging_setup import configure_logging, install_request_id
     from backend.wechat.client import make_wechat
 
@@ -60,6 +67,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.config.update(
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_STORAGE_OPTIONS=(
+            {"connection_pool": blocking_pool(settings.redis_url)} if settings.redis_url else {}
+        ),
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         RATELIMIT_DEFAULT=settings.rate_limit_default,
         RATELIMIT_KEY_PREFIX="kehou-rl",

@@ -90,11 +90,22 @@ def api_config(prefix: str, url_prefix: str) -> dict:
     }
 
 
+def blocking_pool(url: str, max_connections: int = 200) -> redis.BlockingConnectionPool:
+    """A pool that waits briefly for a free connection instead of failing at once when a
+    burst of threads outnumbers the pool (redis-py's default pool raises)."""
+    return redis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=max_connections,
+        timeout=2,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        health_check_interval=30,
+    )
+
+
 def make_redis(url: str):
     if url:
-        return redis.Redis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
-        )
+        return redis.Redis(connection_pool=blocking_pool(url))
     # One fake server per process: the embedded default for a single dev process.
     return fakeredis.FakeRedis(server=fakeredis.FakeServer())
 
