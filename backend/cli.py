@@ -12,6 +12,7 @@ CLI_MODULES = [
     "backend.notifications.cli",
     "backend.audit.cli",
     "backend.pickup.cli",
+    "backend.payments.cli",
 ]
 
 

@@ -6,6 +6,7 @@ from backend.common import models as common_models  # noqa: F401
 from backend.courses import models as course_models  # noqa: F401
 from backend.fees import models as fee_models  # noqa: F401
 from backend.notifications import models as notification_models  # noqa: F401
+from backend.payments import models as payment_models  # noqa: F401
 from backend.pickup import models as pickup_models  # noqa: F401
 from backend.privacy import models as privacy_models  # noqa: F401
 from backend.schools import models as school_models  # noqa: F401

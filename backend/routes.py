@@ -10,6 +10,7 @@ APP_ROUTE_MODULES = [
     "backend.pickup.class_routes",
     "backend.pickup.leave_routes",
     "backend.fees.app_routes",
+    "backend.payments.app_routes",
     "backend.courses.app_routes",
     "backend.signup.app_routes",
 ]
@@ -22,6 +23,7 @@ ADMIN_ROUTE_MODULES = [
     "backend.terms.admin_routes",
     "backend.fees.admin_routes",
     "backend.fees.admin_money_routes",
+    "backend.payments.admin_routes",
     "backend.courses.admin_routes",
     "backend.signup.admin_routes",
 ]

@@ -1,0 +1,1 @@
+"""WeChat Pay (APIv3): JSAPI orders for statements, notifications, refunds, reconciliation."""

@@ -1,0 +1,157 @@
+"""WECHAT_PAY_* settings, and the process's gateway (the built-in fake when unset in dev).
+
+| variable | meaning |
+|---|---|
+| WECHAT_PAY_MCHID | merchant id (商户号); unset = the built-in fake (never in production) |
+| WECHAT_PAY_APPID | the mini-program appid the merchant is bound to (default WECHAT_APPID) |
+| WECHAT_PAY_APIV3_KEY | the 32-character APIv3 key (decrypts notifications) |
+| WECHAT_PAY_PRIVATE_KEY / _PATH | merchant API private key, PEM text or a file |
+| WECHAT_PAY_CERT_SERIAL_NO | serial number of the merchant API certificate |
+| WECHAT_PAY_PUBLIC_KEY / _PATH | WeChat Pay platform public key (微信支付公钥), PEM or file |
+| WECHAT_PAY_PUBLIC_KEY_ID | its id (PUB_KEY_ID_...), sent as Wechatpay-Serial |
+| WECHAT_PAY_NOTIFY_URL | https URL of POST /api/v1/payments/wechat/notify as WeChat reaches it |
+| WECHAT_PAY_BASE_URL | API host (default https://api.mch.weixin.qq.com; a proxy or the fake) |
+| WECHAT_PAY_ORDER_TTL_MINUTES | how long an order can be paid (default 120) |
+| WECHAT_PAY_QUERY_AFTER_MINUTES | the sweep queries orders silent for this long (default 5) |
+| WECHAT_PAY_TIMEOUT_SECONDS | HTTP timeout towards WeChat Pay (default 10) |
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from backend.errors import define
+
+log = logging.getLogger("kehou.payments")
+UPSTREAM = "https://api.mch.weixin.qq.com"
+DEFAULT_NOTIFY_URL = "http://127.0.0.1:5000/api/v1/payments/wechat/notify"
+
+PaymentsUnavailable = define(
+    "payments_unavailable",
+    503,
+    "微信支付暂时不可用，请稍后再试或联系学校线下缴费",
+    "WeChat Pay is not available right now; try again later or pay at the school office",
+)
+
+
+@dataclass(frozen=True)
+class PayConfig:
+    mchid: str
+    appid: str
+    apiv3_key: str
+    private_key: str
+    cert_serial_no: str
+    public_key: str
+    public_key_id: str
+    notify_url: str
+    base_url: str = UPSTREAM
+    order_ttl_minutes: int = 120
+    query_after_minutes: int = 5
+    timeout_seconds: float = 10.0
+
+
+def _pem(env, name: str) -> str:
+    text = env.get(name, "")
+    path = env.get(name + "_PATH", "")
+    if not text and path:
+        text = Path(path).read_text()
+    return text
+
+
+def _tuning(env) -> dict:
+    return dict(
+        order_ttl_minutes=int(env.get("WECHAT_PAY_ORDER_TTL_MINUTES", 120)),
+        query_after_minutes=int(env.get("WECHAT_PAY_QUERY_AFTER_MINUTES", 5)),
+        timeout_seconds=float(env.get("WECHAT_PAY_TIMEOUT_SECONDS", 10)),
+    )
+
+
+def config_from_env(settings, env=None) -> PayConfig | None:
+    """The configured merchant, or None when WECHAT_PAY_MCHID is unset. Raises ValueError
+    naming what is missing when the merchant is half configured."""
+    env = os.environ if env is None else env
+    if not env.get("WECHAT_PAY_MCHID"):
+        return None
+    values = dict(
+        mchid=env["WECHAT_PAY_MCHID"],
+        appid=env.get("WECHAT_PAY_APPID") or settings.wechat_appid,
+        apiv3_key=env.get("WECHAT_PAY_APIV3_KEY", ""),
+        private_key=_pem(env, "WECHAT_PAY_PRIVATE_KEY"),
+        cert_serial_no=env.get("WECHAT_PAY_CERT_SERIAL_NO", ""),
+        public_key=_pem(env, "WECHAT_PAY_PUBLIC_KEY"),
+        public_key_id=env.get("WECHAT_PAY_PUBLIC_KEY_ID", ""),
+        notify_url=env.get("WECHAT_PAY_NOTIFY_URL", ""),
+        base_url=(env.get("WECHAT_PAY_BASE_URL") or UPSTREAM).rstrip("/"),
+    )
+    missing = [k for k, v in values.items() if not v]
+    if missing:
+        raise ValueError("WECHAT_PAY_* incomplete: " + ", ".join(sorted(missing)))
+    if len(values["apiv3_key"]) != 32:
+        raise ValueError("WECHAT_PAY_APIV3_KEY must be 32 characters")
+    return PayConfig(**values, **_tuning(env))
+
+
+def fake_config(fake, env=None) -> PayConfig:
+    env = os.environ if env is None else env
+    return PayConfig(
+        mchid=fake.mchid,
+        appid=fake.appid,
+        apiv3_key=fake.apiv3_key,
+        private_key=fake.merchant_private_pem,
+        cert_serial_no=fake.merchant_serial,
+        public_key=fake.platform_public_pem,
+        public_key_id=fake.platform_key_id,
+        notify_url=env.get("WECHAT_PAY_NOTIFY_URL") or DEFAULT_NOTIFY_URL,
+        base_url=fake.base_url,
+        **_tuning(env),
+    )
+
+
+_lock = threading.Lock()
+_fakes: dict[int, object] = {}
+
+
+def _embedded_fake(appid: str):
+    """The process's fake WeChat Pay (keyed by pid: a forked worker starts its own)."""
+    from backend.payments.fake_pay import FakeWeChatPay
+
+    fake = _fakes.get(os.getpid())
+    if fake is None:
+        fake = _fakes[os.getpid()] = FakeWeChatPay.start(appid=appid)
+        log.info("built-in fake WeChat Pay listening on %s", fake.base_url)
+    return fake
+
+
+def get_gateway():
+    """The app's WeChat Pay gateway, built on first use; 503 payments_unavailable when
+    production lacks (or has a broken) WECHAT_PAY_* configuration."""
+    from backend.payments.client import PayGateway
+
+    ext = current_app.extensions["kehou"]
+    gateway = ext.get("wechat_pay")
+    if gateway is not None:
+        return gateway
+    settings = ext["settings"]
+    with _lock:
+        gateway = ext.get("wechat_pay")
+        if gateway is None:
+            try:
+                config = config_from_env(settings)
+            except (ValueError, OSError) as exc:
+                log.error("WeChat Pay is misconfigured: %s", exc)
+                raise PaymentsUnavailable() from None
+            fake = None
+            if config is None:
+                if settings.is_production:
+                    log.error("WeChat Pay is not configured (WECHAT_PAY_MCHID unset)")
+                    raise PaymentsUnavailable()
+                fake = _embedded_fake(settings.wechat_appid)
+                config = fake_config(fake)
+            gateway = ext["wechat_pay"] = PayGateway(config, fake=fake)
+    return gateway

@@ -1,0 +1,1 @@
+"""Tests of WeChat Pay: orders, notifications, refunds, sweep, reconciliation."""
