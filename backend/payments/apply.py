@@ -180,7 +180,7 @@ def apply_refund_status(session, wr: WeChatRefund, st: Statement, answer: dict) 
     if done.rowcount != 1:
         return "duplicate"
     if target == "processing":
-        return "accepted"
+        return target
     refund = session.get(Refund, wr.refund_id, populate_existing=True)
     if refund.status != "requested":
         # The office closed it by hand meanwhile: keep their record, say so loudly.
