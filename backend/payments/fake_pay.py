@@ -256,6 +256,8 @@ class FakeWeChatPay:
             failure = self._failures.pop(0) if self._failures else None
         if failure == "500":
             return 500, {"code": "SYSTEM_ERROR", "message": "系统错误"}
+        if path.startswith("/fake/"):
+            return self._control(method, path)
         if not path.startswith("/v3/billdownload/"):
             problem = self._check_request(method, path, body, auth_header)
             if problem:
@@ -266,6 +268,28 @@ class FakeWeChatPay:
 
         status, answer = route(self, method, path, json.loads(body) if body else {})
         return (500, {"code": "SYSTEM_ERROR", "message": "lost"}) if failure else (status, answer)
+
+    def _control(self, method: str, path: str):
+        """Dev controls (scripts/dev, no signature): POST /fake/pay/{out_trade_no} pays an
+        order and notifies; POST /fake/refunds/{out_refund_no}?status=SUCCESS finishes a
+        refund and notifies; GET /fake/orders lists the orders."""
+        parts = urlsplit(path).path.strip("/").split("/")
+        try:
+            if method == "POST" and parts[1] == "pay" and len(parts) == 3:
+                note = self.pay(parts[2])
+            elif method == "POST" and parts[1] == "refunds" and len(parts) == 3:
+                status = query_of(path).get("status", "SUCCESS")
+                note = self.complete_refund(parts[2], status)
+            elif method == "GET" and parts[1:] == ["orders"]:
+                with self._lock:
+                    return 200, {no: dict(o) for no, o in self.orders.items()}
+            else:
+                return 404, {"code": "NOT_FOUND", "message": "no such control"}
+        except KeyError:
+            return 404, {"code": "NOT_FOUND", "message": "unknown order or refund"}
+        except requests.RequestException as exc:
+            return 502, {"code": "NOTIFY_FAILED", "message": exc.__class__.__name__}
+        return 200, {"notify_status": note.status_code, "notify_answer": note.answer}
 
     def bill(self, bill_date: str, tar_type: str | None) -> tuple[bytes, str]:
         """The trade bill of a day (Asia/Shanghai) and its SHA1."""

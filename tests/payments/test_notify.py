@@ -156,3 +156,27 @@ def test_notify_needs_no_token_and_ignores_one(client, db, fake_pay):
         headers={**note.headers, **s.office},
     )
     assert r.status_code == 204
+
+
+def test_fake_dev_controls_pay_over_real_http(fake_pay, app, db, client):
+    import requests
+
+    s, body, order = _ordered(client, db, fake_pay)
+    fake_pay.notify_url_override = "http://127.0.0.1:9/unreachable"  # nobody listens
+    listed = requests.get(f"{fake_pay.base_url}/fake/orders", timeout=5).json()
+    assert order.out_trade_no in listed
+    r = requests.post(f"{fake_pay.base_url}/fake/pay/{order.out_trade_no}", timeout=10)
+    assert r.status_code == 502  # paid at the fake, notification could not be delivered
+    assert fake_pay.orders[order.out_trade_no]["trade_state"] == "SUCCESS"
+    assert requests.post(f"{fake_pay.base_url}/fake/pay/KHNOPE000000", timeout=5).status_code == 404
+
+
+def test_notify_is_not_rate_limited(client, db, fake_pay, app):
+    from backend.settings import Settings
+
+    assert Settings.from_env().rate_limit_default == "120/minute"
+    s, body, order = _ordered(client, db, fake_pay)
+    note = fake_pay.pay(order.out_trade_no, deliver=False)
+    statuses = {post_note(client, note).status_code for _ in range(130)}
+    assert statuses == {204}
+    assert fresh(db, s.st).paid_fen == 8000
