@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 17350cfa16e3
+Revision ID: 1196df0a1971
 Revises:
-Create Date: 2026-11-23 13:02:14.452796
+Create Date: 2026-11-23 13:12:43.383853
 
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "17350cfa16e3"
+revision: str = "1196df0a1971"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -61,6 +61,18 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
         sa.UniqueConstraint("principal", "key", name=op.f("uq_idempotency_keys_principal_key")),
+    )
+    op.create_table(
+        "payment_reconciliations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("bill_date", sa.Date(), nullable=False),
+        sa.Column("run_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("bill_rows", sa.Integer(), nullable=False),
+        sa.Column("our_rows", sa.Integer(), nullable=False),
+        sa.Column("differences", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_reconciliations")),
+        sa.UniqueConstraint("bill_date", name=op.f("uq_payment_reconciliations_bill_date")),
     )
     op.create_table(
         "schools",
@@ -1427,6 +1439,51 @@ def upgrade() -> None:
     op.create_index(op.f("ix_objections_school_id"), "objections", ["school_id"], unique=False)
     op.create_index(op.f("ix_objections_term_id"), "objections", ["term_id"], unique=False)
     op.create_table(
+        "payment_reconciliation_diffs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reconciliation_id", sa.Integer(), nullable=False),
+        sa.Column("bill_date", sa.Date(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=True),
+        sa.Column("record_type", sa.String(length=10), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("out_trade_no", sa.String(length=32), nullable=True),
+        sa.Column("out_refund_no", sa.String(length=64), nullable=True),
+        sa.Column("transaction_id", sa.String(length=64), nullable=True),
+        sa.Column("our_amount_fen", sa.Integer(), nullable=True),
+        sa.Column("their_amount_fen", sa.Integer(), nullable=True),
+        sa.Column("statement_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["reconciliation_id"],
+            ["payment_reconciliations.id"],
+            name=op.f("fk_payment_reconciliation_diffs_reconciliation_id_payment_reconciliations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["school_id"],
+            ["schools.id"],
+            name=op.f("fk_payment_reconciliation_diffs_school_id_schools"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["statement_id"],
+            ["fee_statements.id"],
+            name=op.f("fk_payment_reconciliation_diffs_statement_id_fee_statements"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_reconciliation_diffs")),
+    )
+    op.create_index(
+        "ix_payment_reconciliation_diffs_day",
+        "payment_reconciliation_diffs",
+        ["bill_date", "school_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_payment_reconciliation_diffs_reconciliation_id"),
+        "payment_reconciliation_diffs",
+        ["reconciliation_id"],
+        unique=False,
+    )
+    op.create_table(
         "pickup_notices",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("student_id", sa.Integer(), nullable=False),
@@ -1704,11 +1761,149 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_review_steps_application_id"), "review_steps", ["application_id"], unique=False
     )
+    op.create_table(
+        "wechat_pay_orders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("statement_id", sa.Integer(), nullable=False),
+        sa.Column("out_trade_no", sa.String(length=32), nullable=False),
+        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("payer_user_id", sa.Integer(), nullable=False),
+        sa.Column("payer_openid", sa.String(length=128), nullable=False),
+        sa.Column("prepay_id", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("transaction_id", sa.String(length=64), nullable=True),
+        sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("paid_via", sa.String(length=10), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("close_reason", sa.String(length=20), nullable=True),
+        sa.Column("last_queried_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('created', 'paid', 'closed')", name=op.f("ck_wechat_pay_orders_status")
+        ),
+        sa.CheckConstraint("amount_fen > 0", name=op.f("ck_wechat_pay_orders_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["payer_user_id"], ["users.id"], name=op.f("fk_wechat_pay_orders_payer_user_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_id"],
+            ["fee_payments.id"],
+            name=op.f("fk_wechat_pay_orders_payment_id_fee_payments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_wechat_pay_orders_school_id_schools")
+        ),
+        sa.ForeignKeyConstraint(
+            ["statement_id"],
+            ["fee_statements.id"],
+            name=op.f("fk_wechat_pay_orders_statement_id_fee_statements"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_wechat_pay_orders")),
+        sa.UniqueConstraint("out_trade_no", name=op.f("uq_wechat_pay_orders_out_trade_no")),
+        sa.UniqueConstraint("payment_id", name=op.f("uq_wechat_pay_orders_payment_id")),
+        sa.UniqueConstraint("transaction_id", name=op.f("uq_wechat_pay_orders_transaction_id")),
+    )
+    op.create_index(
+        op.f("ix_wechat_pay_orders_school_id"), "wechat_pay_orders", ["school_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_wechat_pay_orders_statement_id"),
+        "wechat_pay_orders",
+        ["statement_id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_wechat_pay_orders_status_created",
+        "wechat_pay_orders",
+        ["status", "created_at"],
+        unique=False,
+    )
+    op.create_index(
+        "uq_wechat_pay_orders_open",
+        "wechat_pay_orders",
+        ["statement_id"],
+        unique=True,
+        postgresql_where=sa.text("status = 'created'"),
+        sqlite_where=sa.text("status = 'created'"),
+    )
+    op.create_table(
+        "wechat_refunds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("refund_id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("statement_id", sa.Integer(), nullable=False),
+        sa.Column("out_refund_no", sa.String(length=64), nullable=False),
+        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("wechat_refund_id", sa.String(length=64), nullable=True),
+        sa.Column("wechat_status", sa.String(length=12), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=200), nullable=True),
+        sa.Column("requested_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('pending', 'processing', 'succeeded', 'failed')",
+            name=op.f("ck_wechat_refunds_status"),
+        ),
+        sa.CheckConstraint("amount_fen > 0", name=op.f("ck_wechat_refunds_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["wechat_pay_orders.id"],
+            name=op.f("fk_wechat_refunds_order_id_wechat_pay_orders"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["refund_id"], ["fee_refunds.id"], name=op.f("fk_wechat_refunds_refund_id_fee_refunds")
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by"],
+            ["admin_accounts.id"],
+            name=op.f("fk_wechat_refunds_requested_by_admin_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_wechat_refunds_school_id_schools")
+        ),
+        sa.ForeignKeyConstraint(
+            ["statement_id"],
+            ["fee_statements.id"],
+            name=op.f("fk_wechat_refunds_statement_id_fee_statements"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_wechat_refunds")),
+        sa.UniqueConstraint("out_refund_no", name=op.f("uq_wechat_refunds_out_refund_no")),
+        sa.UniqueConstraint("refund_id", name=op.f("uq_wechat_refunds_refund_id")),
+    )
+    op.create_index(
+        op.f("ix_wechat_refunds_order_id"), "wechat_refunds", ["order_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_wechat_refunds_school_id"), "wechat_refunds", ["school_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_wechat_refunds_statement_id"), "wechat_refunds", ["statement_id"], unique=False
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index(op.f("ix_wechat_refunds_statement_id"), table_name="wechat_refunds")
+    op.drop_index(op.f("ix_wechat_refunds_school_id"), table_name="wechat_refunds")
+    op.drop_index(op.f("ix_wechat_refunds_order_id"), table_name="wechat_refunds")
+    op.drop_table("wechat_refunds")
+    op.drop_index(
+        "uq_wechat_pay_orders_open",
+        table_name="wechat_pay_orders",
+        postgresql_where=sa.text("status = 'created'"),
+        sqlite_where=sa.text("status = 'created'"),
+    )
+    op.drop_index("ix_wechat_pay_orders_status_created", table_name="wechat_pay_orders")
+    op.drop_index(op.f("ix_wechat_pay_orders_statement_id"), table_name="wechat_pay_orders")
+    op.drop_index(op.f("ix_wechat_pay_orders_school_id"), table_name="wechat_pay_orders")
+    op.drop_table("wechat_pay_orders")
     op.drop_index(op.f("ix_review_steps_application_id"), table_name="review_steps")
     op.drop_table("review_steps")
     op.drop_index(
@@ -1737,6 +1932,12 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_pickup_notices_day"), table_name="pickup_notices")
     op.drop_index(op.f("ix_pickup_notices_class_id"), table_name="pickup_notices")
     op.drop_table("pickup_notices")
+    op.drop_index(
+        op.f("ix_payment_reconciliation_diffs_reconciliation_id"),
+        table_name="payment_reconciliation_diffs",
+    )
+    op.drop_index("ix_payment_reconciliation_diffs_day", table_name="payment_reconciliation_diffs")
+    op.drop_table("payment_reconciliation_diffs")
     op.drop_index(op.f("ix_objections_term_id"), table_name="objections")
     op.drop_index(op.f("ix_objections_school_id"), table_name="objections")
     op.drop_index(op.f("ix_objections_publication_id"), table_name="objections")
@@ -1880,6 +2081,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_users_phone"), table_name="users")
     op.drop_table("users")
     op.drop_table("schools")
+    op.drop_table("payment_reconciliations")
     op.drop_table("idempotency_keys")
     op.drop_index(op.f("ix_audit_logs_school_id"), table_name="audit_logs")
     op.drop_index(op.f("ix_audit_logs_chain"), table_name="audit_logs")
