@@ -2,9 +2,9 @@
 
 Each school gets: a sign-up term with its agreement (applications submitted, approved,
 in the posting with an objection, enrolled, rejected, withdrawn, waiting at grade and
-school), a lottery term already drawn, a provider, courses and a selection, pickup
-persons with a photo, a notice, a live handoff code, a used one, leave, attendance and a
-teacher's release, issued statements with an offline payment, a refund, an exemption
+school), a lottery term already drawn (and settled), a provider, courses and a
+selection, pickup persons with a photo, self-leave, a notice, a live handoff code, a used
+one, leave and attendance, issued statements with an offline payment, a refund, an exemption
 request, an expense, a disclosure and a WeChat Pay order, a deletion request, a spare
 role grant, and a reconciliation run. Everyone of the matrix has a token.
 
