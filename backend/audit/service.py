@@ -7,11 +7,14 @@ import json
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from backend.audit.models import AuditChainHead, AuditLog
 from backend.common.clock import now
 
 GENESIS = "0" * 64
+_PENDING = "kehou_audit_pending"
 
 
 def _canonical(row: AuditLog) -> str:
@@ -58,26 +61,16 @@ def record(
     after: dict | None = None,
     actor=None,
 ) -> AuditLog:
-    """Append one row to the school's chain inside the caller's transaction.
+    """Append one row to the school's chain as part of the caller's transaction.
 
-    The chain head row is locked (FOR UPDATE on PostgreSQL, the write lock on SQLite) so
-    concurrent writers of one school take turns and the chain never forks.
+    The row is chained when the transaction commits (see seal_pending): only then is the
+    chain head locked, so concurrent writers of one school wait on each other for the
+    commit alone, not for the rest of their work. A rolled-back transaction leaves none.
     """
     if actor is None and has_request_context():
         actor = g.get("actor")
-    client_ip = request.remote_addr if has_request_context() else None
-    chain = school_id or 0
-    head = session.scalar(
-        sa.select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
-    )
-    if head is None:
-        _create_head(session, chain)
-        head = session.scalar(
-            sa.select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
-        )
     row = AuditLog(
-        chain=chain,
-        seq=head.seq + 1,
+        chain=school_id or 0,
         school_id=school_id,
         actor_kind=actor.kind if actor else "system",
         actor_id=actor.id if actor else None,
@@ -86,15 +79,49 @@ def record(
         object_id=None if object_id is None else str(object_id),
         before=_jsonable(before),
         after=_jsonable(after),
-        client_ip=client_ip,
+        client_ip=request.remote_addr if has_request_context() else None,
         created_at=now(),
-        prev_hash=head.hash,
     )
-    row.hash = compute_hash(row)
-    head.seq = row.seq
-    head.hash = row.hash
-    session.add(row)
+    session.connection()  # the row belongs to this transaction: begin it if not yet begun
+    session.info.setdefault(_PENDING, []).append(row)
     return row
+
+
+def seal_pending(session) -> None:
+    """Chain the transaction's audit rows: lock each chain head (in chain order, so two
+    transactions writing the same chains cannot deadlock), number, hash, insert."""
+    rows = session.info.pop(_PENDING, None)
+    if not rows:
+        return
+    for chain in sorted({row.chain for row in rows}):
+        head = _locked_head(session, chain)
+        for row in (r for r in rows if r.chain == chain):
+            row.seq, row.prev_hash = head.seq + 1, head.hash
+            row.hash = compute_hash(row)
+            head.seq, head.hash = row.seq, row.hash
+            session.add(row)
+    session.flush()
+
+
+def _locked_head(session, chain: int) -> AuditChainHead:
+    query = sa.select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
+    head = session.scalar(query)
+    if head is None:
+        _create_head(session, chain)
+        head = session.scalar(query)
+    return head
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_before_commit(session) -> None:
+    seal_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session, previous_transaction) -> None:
+    # A rolled-back savepoint leaves the outer transaction (and its rows) going on.
+    if not session.in_transaction():
+        session.info.pop(_PENDING, None)
 
 
 def _create_head(session, chain: int) -> None:

@@ -23,7 +23,7 @@ def _write(db, school_id, n):
             school_id=school_id,
             after={"i": i, "名字": "张三"},
         )
-    db.flush()
+    db.commit()
 
 
 def test_chain_verifies_and_names_first_tampered_row(app, db):
@@ -137,3 +137,16 @@ def test_concurrent_writers_never_fork_the_chain(app, committed, requires_pg):
     assert seqs == list(range(1, 51))
     ok, broken, checked = verify_chain(committed)
     assert ok, broken
+
+
+def test_rolled_back_rows_never_enter_the_chain(app, db):
+    s = f.school(db)
+    _write(db, s.id, 2)
+    record(db, action="test.lost", object_type="thing", school_id=s.id)
+    db.rollback()
+    _write(db, s.id, 1)
+    actions = db.scalars(
+        sa.select(AuditLog.action).where(AuditLog.chain == s.id).order_by(AuditLog.seq)
+    ).all()
+    assert actions == ["test.write"] * 3
+    assert verify_chain(db)[0]
