@@ -22,38 +22,25 @@ Targets: the 1,000 handoffs within five minutes, p99 <= 200 ms, 0 errors.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
 import os
 import secrets
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import time as dtime
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-import sqlalchemy as sa  # noqa: E402
+import harness as h
+import sqlalchemy as sa
 
 DB_NAME = "kehou_bench_dismissal"
 GATE_ACCOUNTS = 50
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    p.add_argument("--redis", default="redis://127.0.0.1:6379/7")
+    p = h.arg_parser(__doc__, redis_db=7)
     p.add_argument("--pupils", type=int, default=1000)
-    p.add_argument("--concurrency", type=int, default=20)
-    p.add_argument("--workers", type=int, default=4)
-    p.add_argument("--threads", type=int, default=4)
-    p.add_argument("--port", type=int, default=18751)
+    h.add_server_args(p, concurrency=20, port=18751)
     p.add_argument(
         "--no-idempotency-key",
         action="store_true",
@@ -63,53 +50,21 @@ def parse_args():
     return p.parse_args()
 
 
-# --- database and seed ---------------------------------------------------------------------
-def create_database(admin_url: str) -> str:
-    url = sa.make_url(admin_url)
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{DB_NAME}"'))
-    engine.dispose()
-    return url.set(database=DB_NAME).render_as_string(hide_password=False)
-
-
-def drop_database(admin_url: str) -> None:
-    engine = sa.create_engine(sa.make_url(admin_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-    engine.dispose()
-
-
+# --- seed ----------------------------------------------------------------------------------
 def seed(env: dict, pupils: int) -> tuple[list, list]:
     """Tables and one school; returns ([(code, qr_token)] per pupil, [gate access tokens])."""
-    from backend import create_app
     from backend.auth.models import User
     from backend.auth.sessions import open_session
     from backend.auth.tokens import digest
     from backend.common.clock import now, today
-    from backend.database import Base, get_session
+    from backend.database import get_session
     from backend.pickup.codes import code_digest, make_token, nonce_digest
     from backend.pickup.common import end_of_day
     from backend.pickup.models import HandoffCode, PickupPerson
-    from backend.schools.models import Grade, GuardianLink, RoleGrant, School, SchoolClass, Student
-    from backend.settings import Settings
-    from backend.signup.models import Application
+    from backend.schools.models import Grade, RoleGrant, School, SchoolClass
     from backend.terms.models import Agreement, CalendarOverride, Term
 
-    settings = Settings.from_env(
-        env="production",
-        database_url=env["DATABASE_URL"],
-        redis_url=env["REDIS_URL"],
-        secret_key=env["SECRET_KEY"],
-        wechat_api_base_url=env["WECHAT_API_BASE_URL"],
-        wechat_appid=env["WECHAT_APPID"],
-        wechat_secret=env["WECHAT_SECRET"],
-        extra={"access_log": False},
-    )
-    app = create_app(settings)
-    engine = app.extensions["kehou"]["engine"]
-    Base.metadata.create_all(engine)
+    app, engine = h.production_app(env)
     moment, day = now(), today()
     with app.app_context():
         s = get_session()
@@ -146,19 +101,11 @@ def seed(env: dict, pupils: int) -> tuple[list, list]:
         s.add(CalendarOverride(term_id=term.id, day=day, is_service_day=True))
         agreement = Agreement(term_id=term.id, version=1, title="协议", body="……")
         s.add(agreement)
-        guardians = [User(openid=f"o_dismiss_{i}") for i in range(pupils)]
+        guardians, students = h.seed_guardians(
+            s, school.id, classes, pupils, openid="o_dismiss_", student_no="D"
+        )
         gates = [User(openid=f"o_gate_{i}") for i in range(GATE_ACCOUNTS)]
-        students = [
-            Student(
-                school_id=school.id,
-                class_id=classes[i % len(classes)].id,
-                student_no=f"D{i:05d}",
-                name=f"学生{i}",
-                priority_flags=[],
-            )
-            for i in range(pupils)
-        ]
-        s.add_all(guardians + gates + students)
+        s.add_all(gates)
         s.flush()
         s.add_all(
             RoleGrant(
@@ -172,24 +119,7 @@ def seed(env: dict, pupils: int) -> tuple[list, list]:
             )
             for i, u in enumerate(gates)
         )
-        s.add_all(
-            GuardianLink(user_id=u.id, student_id=st.id, relation="mother", verified_by="phone")
-            for u, st in zip(guardians, students, strict=True)
-        )
-        s.add_all(
-            Application(
-                term_id=term.id,
-                student_id=st.id,
-                school_id=school.id,
-                class_id=st.class_id,
-                state="enrolled",
-                applicant_user_id=u.id,
-                agreement_id=agreement.id,
-                agreed_at=moment,
-                enrolled_at=moment,
-            )
-            for u, st in zip(guardians, students, strict=True)
-        )
+        h.enrol(s, term, agreement, guardians, students, moment)
         persons = [
             PickupPerson(
                 student_id=st.id,
@@ -233,116 +163,6 @@ def seed(env: dict, pupils: int) -> tuple[list, list]:
     return handoff_codes, gate_tokens
 
 
-# --- the server ----------------------------------------------------------------------------
-def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
-    log = open(log_path, "wb")  # noqa: SIM115  (closed with the process)
-    proc = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "-c",
-            str(ROOT / "gunicorn.conf.py"),
-            "--no-control-socket",
-            "backend:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    import http.client
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited: see {log_path}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/readyz")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("gunicorn did not become ready")
-
-
-def stop_gunicorn(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
-# --- the load: asyncio HTTP/1.1 keep-alive clients (stdlib only) ---------------------------
-class Conn:
-    def __init__(self, port: int):
-        self.port = port
-        self.reader = self.writer = None
-
-    async def request(self, method: str, path: str, headers: dict, body: bytes = b""):
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
-        head += [f"{k}: {v}" for k, v in headers.items()]
-        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-        status_line = await self.reader.readline()
-        if not status_line:  # the server closed the kept-alive connection: reconnect once
-            self.writer = None
-            return await self.request(method, path, headers, body)
-        status = int(status_line.split()[1])
-        length, close = 0, False
-        while True:
-            line = await self.reader.readline()
-            if line in (b"\r\n", b""):
-                break
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-            elif name.lower() == "connection" and value.strip().lower() == "close":
-                close = True
-        data = await self.reader.readexactly(length) if length else b""
-        if close:
-            self.writer.close()
-            self.writer = None
-        return status, data
-
-
-async def run_load(port: int, jobs: list, concurrency: int) -> tuple[float, dict, list]:
-    """jobs: lists of (label, method, path, headers, body) run in order on one connection
-    (one pupil at the gate: verify, then confirm). Returns (seconds, latencies in ms by
-    label, [(label, status)])."""
-    queue = asyncio.Queue()
-    for job in jobs:
-        queue.put_nowait(job)
-    latencies: dict[str, list] = {}
-    statuses: list = []
-
-    async def client():
-        conn = Conn(port)
-        while not queue.empty():
-            for label, method, path, headers, body in queue.get_nowait():
-                t0 = time.perf_counter()
-                try:
-                    status, _ = await conn.request(method, path, headers, body)
-                except (ConnectionError, asyncio.IncompleteReadError):
-                    conn.writer, status = None, 599
-                latencies.setdefault(label, []).append((time.perf_counter() - t0) * 1000)
-                statuses.append((label, status))
-        if conn.writer is not None:
-            conn.writer.close()
-
-    start = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
-    return time.perf_counter() - start, latencies, statuses
-
-
-def pct(values: list, p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def gate_jobs(codes: list, gate_tokens: list, idempotency_key: bool = True) -> list:
     jobs = []
     for i, (code, qr_token) in enumerate(codes):
@@ -370,52 +190,27 @@ def gate_jobs(codes: list, gate_tokens: list, idempotency_key: bool = True) -> l
 
 def main() -> int:
     args = parse_args()
-    from backend.wechat.fake_server import FakeWeChat
-
-    wechat = FakeWeChat.start(appid="wxbenchdismiss01", secret="bench-" + secrets.token_hex(8))
-    db_url = create_database(args.pg)
-    env = {
-        **os.environ,
-        "KEHOU_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": db_url,
-        "REDIS_URL": args.redis,
-        "WECHAT_API_BASE_URL": wechat.base_url,
-        "WECHAT_APPID": wechat.appid,
-        "WECHAT_SECRET": wechat.secret,
-        "GUNICORN_BIND": f"127.0.0.1:{args.port}",
-        "GUNICORN_WORKERS": str(args.workers),
-        "GUNICORN_THREADS": str(args.threads),
-        "GUNICORN_LOG_LEVEL": "warning",
-    }
-    import redis
-
-    redis.Redis.from_url(args.redis).flushdb()  # this benchmark's own Redis db
-    proc = None
-    load_before = os.getloadavg()[0]
-    try:
+    with h.production_stack(args, DB_NAME, appid="wxbenchdismiss01") as stack:
+        load_before = h.load_average()[0]
         t0 = time.perf_counter()
-        codes, gate_tokens = seed(env, args.pupils)
+        codes, gate_tokens = seed(stack.env, args.pupils)
         print(
             f"seeded {len(codes)} enrolled pupils with a person and today's code each, "
             f"{len(gate_tokens)} gate accounts in {time.perf_counter() - t0:.1f}s"
         )
-        log_path = Path(tempfile.gettempdir()) / "kehou-dismissal-gunicorn.log"
-        proc = start_gunicorn(env, args.port, log_path)
+        stack.start("kehou-dismissal-gunicorn.log")
 
-        health = [[("healthz", "GET", "/healthz", {}, b"")] for _ in range(2 * len(codes))]
-        asyncio.run(run_load(args.port, health[:300], args.concurrency))  # warm-up
-        h_secs, h_lat, h_status = asyncio.run(run_load(args.port, health, args.concurrency))
-        g_secs, g_lat, g_status = asyncio.run(
-            run_load(
-                args.port,
-                gate_jobs(codes, gate_tokens, not args.no_idempotency_key),
-                args.concurrency,
-            )
+        health = h.healthz_jobs(2 * len(codes))
+        h.load(args.port, health[:300], args.concurrency)  # warm-up
+        h_secs, h_lat, h_status = h.load(args.port, health, args.concurrency)
+        g_secs, g_lat, g_status = h.load(
+            args.port,
+            gate_jobs(codes, gate_tokens, not args.no_idempotency_key),
+            args.concurrency,
         )
-        load_after = os.getloadavg()[0]
+        load_after = h.load_average()[0]
 
-        engine = sa.create_engine(db_url)
+        engine = sa.create_engine(stack.db_url)
         with engine.connect() as conn:
             released = conn.scalar(
                 sa.text("SELECT COUNT(*) FROM handoffs WHERE outcome = 'released'")
@@ -449,23 +244,16 @@ def main() -> int:
             f"machine: {os.cpu_count()} CPUs, load average {load_before:.1f} before and "
             f"{load_after:.1f} after the run (the load generator and PostgreSQL share them)"
         )
-        print(
-            f"/healthz           {len(h_status):6d} req  {h_rps:8.0f} req/s  "
-            f"p50 {pct(h_lat['healthz'], 50):6.1f} ms  p99 {pct(h_lat['healthz'], 99):6.1f} ms"
-        )
+        h.print_figures("/healthz", h_lat["healthz"], h_secs, width=18)
         for label in ("verify", "handoffs"):
-            lat = g_lat[label]
-            print(
-                f"/gate/{label:<12} {len(lat):6d} req  {len(lat) / g_secs:8.0f} req/s  "
-                f"p50 {pct(lat, 50):6.1f} ms  p99 {pct(lat, 99):6.1f} ms"
-            )
+            h.print_figures(f"/gate/{label}", g_lat[label], g_secs, width=18)
         pairs_per_s = len(codes) / g_secs
         print(
             f"handoffs (verify + confirm): {len(codes)} in {g_secs:.1f}s = {pairs_per_s:.0f}/s "
             f"({len(g_status) / g_secs:.0f} req/s; {len(g_status) / g_secs / h_rps:.2f} of "
             f"/healthz)   (target: all within 300 s)"
         )
-        worst = max(pct(g_lat["verify"], 99), pct(g_lat["handoffs"], 99))
+        worst = max(h.pct(g_lat["verify"], 99), h.pct(g_lat["handoffs"], 99))
         print(f"worst p99: {worst:.0f} ms   (target <= 200)")
         print(f"status codes: {by_status}   non-2xx: {non_2xx}   (target 0)")
         print(
@@ -479,12 +267,6 @@ def main() -> int:
             and g_secs <= 300
         )
         return 0 if ok else 1
-    finally:
-        if proc is not None:
-            stop_gunicorn(proc)
-        wechat.stop()
-        if not args.keep_db:
-            drop_database(args.pg)
 
 
 if __name__ == "__main__":

@@ -18,27 +18,21 @@ holds afterwards (N paid statements, N paid payments, N outbox messages).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-import requests  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
+import harness as h
+import requests
+import sqlalchemy as sa
 
 DB_NAME = "kehou_bench_pay"
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    p.add_argument("--redis", default="redis://127.0.0.1:6379/10")
+    p = h.arg_parser(__doc__, redis_db=10)
     p.add_argument("--families", type=int, default=300)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--keep-db", action="store_true")
@@ -75,12 +69,7 @@ def run_phase(name, items, fn, concurrency):
 
 def main():
     args = parse_args()
-    admin_url = sa.make_url(args.pg)
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{DB_NAME}"'))
-    db_url = admin_url.set(database=DB_NAME).render_as_string(hide_password=False)
+    db_url = h.create_database(args.pg, DB_NAME)
     os.environ.pop("WECHAT_PAY_MCHID", None)
     from werkzeug.serving import make_server
 
@@ -166,12 +155,11 @@ def main():
             sa.text("SELECT count(*) FROM outbox_messages WHERE kind='payment_received'")
         )
     print(f"database: {paid} paid statements, {pays} paid payments, {msgs} messages")
-    print(f"load average: {os.getloadavg()}")
+    print(f"load average: {h.load_average()}")
     server.shutdown()
     engine.dispose()
     if not args.keep_db:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+        h.drop_database(args.pg, DB_NAME)
     ok = paid == pays == msgs == len(orders) == args.families
     print("OK" if ok else "MISMATCH")
     return 0 if ok else 1

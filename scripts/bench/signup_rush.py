@@ -16,43 +16,29 @@ and prints throughput, the ratio, p50/p99 latency, answers by status, whether th
 school got through within a minute, and from the database: applications per pupil
 (exactly one each), duplicate live applications (0) and the outbox rows written.
 The database is dropped afterwards. The server, the load client and the database
-helpers are selection_rush.py's.
+helpers are harness.py's.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
 import secrets
 import sys
-import tempfile
 import time
 from datetime import time as dtime
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness as h
+import sqlalchemy as sa
 
-import selection_rush as rush  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-
-# selection_rush's database helpers read this module global: a database of our own.
-rush.DB_NAME = "kehou_bench_signup"
+DB_NAME = "kehou_bench_signup"
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    p.add_argument("--redis", default="redis://127.0.0.1:6379/11")
+    p = h.arg_parser(__doc__, redis_db=11)
     p.add_argument("--pupils", type=int, default=3000)
     p.add_argument("--classes", type=int, default=60)
-    p.add_argument("--concurrency", type=int, default=100)
-    p.add_argument("--workers", type=int, default=4)
-    p.add_argument("--threads", type=int, default=4)
-    p.add_argument("--port", type=int, default=18741)
+    h.add_server_args(p, concurrency=100, port=18741)
     p.add_argument("--double-tap", action="store_true", help="every guardian sends twice")
     p.add_argument("--keep-db", action="store_true")
     return p.parse_args()
@@ -61,28 +47,13 @@ def parse_args():
 def seed(env: dict, args) -> tuple[list, int, int]:
     """Tables, one school, pupils with a signed-in guardian each, an open sign-up term.
     Returns ([(student_id, access_token)], term_id, agreement_id)."""
-    from backend import create_app
-    from backend.auth.models import User
     from backend.auth.sessions import open_session
     from backend.common.clock import now, today
-    from backend.database import Base, get_session
-    from backend.schools.models import Grade, GuardianLink, School, SchoolClass, Student
-    from backend.settings import Settings
+    from backend.database import get_session
+    from backend.schools.models import Grade, School, SchoolClass
     from backend.terms.models import Agreement, Term
 
-    settings = Settings.from_env(
-        env="production",
-        database_url=env["DATABASE_URL"],
-        redis_url=env["REDIS_URL"],
-        secret_key=env["SECRET_KEY"],
-        wechat_api_base_url=env["WECHAT_API_BASE_URL"],
-        wechat_appid=env["WECHAT_APPID"],
-        wechat_secret=env["WECHAT_SECRET"],
-        extra={"access_log": False},
-    )
-    app = create_app(settings)
-    engine = app.extensions["kehou"]["engine"]
-    Base.metadata.create_all(engine)
+    app, engine = h.production_app(env)
     moment = now()
     with app.app_context():
         s = get_session()
@@ -120,22 +91,8 @@ def seed(env: dict, args) -> tuple[list, int, int]:
         s.flush()
         agreement = Agreement(term_id=term.id, version=1, title="课后服务协议", body="……")
         s.add(agreement)
-        users = [User(openid=f"o_signup_{i}") for i in range(args.pupils)]
-        students = [
-            Student(
-                school_id=school.id,
-                class_id=classes[i % len(classes)].id,
-                student_no=f"S{i:05d}",
-                name=f"学生{i}",
-                priority_flags=[],
-            )
-            for i in range(args.pupils)
-        ]
-        s.add_all(users + students)
-        s.flush()
-        s.add_all(
-            GuardianLink(user_id=u.id, student_id=st.id, relation="mother", verified_by="phone")
-            for u, st in zip(users, students, strict=True)
+        users, students = h.seed_guardians(
+            s, school.id, classes, args.pupils, openid="o_signup_", student_no="S"
         )
         tokens = [open_session(s, user_id=u.id)["access_token"] for u in users]
         s.commit()
@@ -163,7 +120,7 @@ def signup_jobs(guardians: list, term_id: int, agreement_id: int, double_tap: bo
             "Content-Type": "application/json",
             "Idempotency-Key": secrets.token_hex(8),
         }
-        tap = ("POST", "/api/v1/applications", headers, body)
+        tap = ("applications", "POST", "/api/v1/applications", headers, body)
         jobs += [[tap], [tap]] if double_tap else [[tap]]
     return jobs
 
@@ -200,58 +157,27 @@ def from_database(db_url: str) -> dict:
 
 def main() -> int:
     args = parse_args()
-    # A second run would drop the first one's database under it.
-    rush.require_free_port(args.port)
-    import os
-
-    import redis
-
-    from backend.settings import DEMO_APPID
-    from backend.wechat.fake_server import FakeWeChat
-
-    assert DEMO_APPID != "wxbenchsignup001"
-    wechat = FakeWeChat.start(appid="wxbenchsignup001", secret="bench-" + secrets.token_hex(8))
-    db_url = rush.create_database(args.pg)
-    env = {
-        **os.environ,
-        "KEHOU_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": db_url,
-        "REDIS_URL": args.redis,
-        "WECHAT_API_BASE_URL": wechat.base_url,
-        "WECHAT_APPID": wechat.appid,
-        "WECHAT_SECRET": wechat.secret,
-        "GUNICORN_BIND": f"127.0.0.1:{args.port}",
-        "GUNICORN_WORKERS": str(args.workers),
-        "GUNICORN_THREADS": str(args.threads),
-        "GUNICORN_LOG_LEVEL": "warning",
-    }
-    redis.Redis.from_url(args.redis).flushdb()  # this benchmark's own Redis db
-    proc = None
-    try:
+    with h.production_stack(args, DB_NAME, appid="wxbenchsignup001") as stack:
         t0 = time.perf_counter()
-        guardians, term_id, agreement_id = seed(env, args)
+        guardians, term_id, agreement_id = seed(stack.env, args)
         print(
             f"seeded {len(guardians)} pupils with a signed-in guardian each in "
             f"{time.perf_counter() - t0:.1f}s"
         )
-        log_path = Path(tempfile.gettempdir()) / "kehou-signup-rush-gunicorn.log"
-        proc = rush.start_gunicorn(env, args, log_path)
+        proc = stack.start("kehou-signup-rush-gunicorn.log")
         jobs = signup_jobs(guardians, term_id, agreement_id, args.double_tap)
 
-        health = [[("GET", "/healthz", {}, b"")] for _ in range(len(jobs))]
-        asyncio.run(rush.run_load(args.port, health[:500], args.concurrency))  # warm-up
-        cpu0 = rush.cpu_seconds(proc.pid)
-        h_secs, h_lat, h_status = asyncio.run(rush.run_load(args.port, health, args.concurrency))
-        cpu1 = rush.cpu_seconds(proc.pid)
-        a_secs, a_lat, a_status = asyncio.run(rush.run_load(args.port, jobs, args.concurrency))
-        cpu2 = rush.cpu_seconds(proc.pid)
-        db = from_database(db_url)
+        health = h.healthz_jobs(len(jobs))
+        h.load(args.port, health[:500], args.concurrency)  # warm-up
+        cpu0 = h.cpu_seconds(proc.pid)
+        h_secs, h_lat, h_status = h.load(args.port, health, args.concurrency)
+        cpu1 = h.cpu_seconds(proc.pid)
+        a_secs, a_lat, a_status = h.load(args.port, jobs, args.concurrency)
+        cpu2 = h.cpu_seconds(proc.pid)
+        db = from_database(stack.db_url)
 
         h_rps, a_rps = len(h_status) / h_secs, len(a_status) / a_secs
-        codes: dict[int, int] = {}
-        for st in a_status:
-            codes[st] = codes.get(st, 0) + 1
+        codes = h.status_counts(a_status)
         non_2xx = {k: v for k, v in sorted(codes.items()) if not 200 <= k < 300}
         taps = "2 taps (same Idempotency-Key)" if args.double_tap else "1 tap"
         print(
@@ -259,22 +185,10 @@ def main() -> int:
             f"settings, PostgreSQL + Redis; load: {args.concurrency} keep-alive connections, "
             f"{len(guardians)} guardians x {taps}"
         )
-        print(
-            f"/healthz        {len(h_status):6d} req  {h_rps:8.0f} req/s  "
-            f"p50 {rush.pct(h_lat, 50):6.1f} ms  p99 {rush.pct(h_lat, 99):6.1f} ms"
-        )
-        print(
-            f"/applications   {len(a_status):6d} req  {a_rps:8.0f} req/s  "
-            f"p50 {rush.pct(a_lat, 50):6.1f} ms  p99 {rush.pct(a_lat, 99):6.1f} ms"
-        )
-        for label, a, b, n in (
-            ("/healthz", cpu0, cpu1, len(h_status)),
-            ("/applications", cpu1, cpu2, len(a_status)),
-        ):
-            print(
-                f"CPU per request {label:14s} app {(b[0] - a[0]) / n * 1000:5.2f} ms  "
-                f"postgres {(b[1] - a[1]) / n * 1000:5.2f} ms  (2 cores shared with the load)"
-            )
+        h.print_figures("/healthz", h_lat["healthz"], h_secs, width=15)
+        h.print_figures("/applications", a_lat["applications"], a_secs, width=15)
+        h.print_cpu_per_request("/healthz", cpu0, cpu1, len(h_status), width=14)
+        h.print_cpu_per_request("/applications", cpu1, cpu2, len(a_status), width=14)
         print(f"ratio (applications / healthz throughput): {a_rps / h_rps:.2f}")
         print(f"the whole school applied in {a_secs:.1f} s   (target: within 60 s)")
         print(f"status codes: {dict(sorted(codes.items()))}   non-2xx: {non_2xx or 0}")
@@ -290,12 +204,6 @@ def main() -> int:
             and db["applications"] == db["pupils_applied"] == len(guardians)
         )
         return 0 if ok else 1
-    finally:
-        if proc is not None:
-            rush.stop_gunicorn(proc)
-        wechat.stop()
-        if not args.keep_db:
-            rush.drop_database(args.pg)
 
 
 if __name__ == "__main__":

@@ -14,46 +14,23 @@ messages. The database is dropped afterwards.
 
 from __future__ import annotations
 
-import argparse
 import random
-import sys
 import time
 from datetime import date, datetime
 from datetime import time as dtime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-import sqlalchemy as sa  # noqa: E402
+import harness as h
+import sqlalchemy as sa
 
 DB_NAME = "kehou_bench_statements"
 PERIOD = "2026-09"
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    p = h.arg_parser(__doc__)
     p.add_argument("--pupils", type=int, default=10_000)
     p.add_argument("--keep-db", action="store_true")
     return p.parse_args()
-
-
-def create_database(admin_url: str) -> str:
-    url = sa.make_url(admin_url)
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{DB_NAME}"'))
-    engine.dispose()
-    return url.set(database=DB_NAME).render_as_string(hide_password=False)
-
-
-def drop_database(admin_url: str) -> None:
-    engine = sa.create_engine(sa.make_url(admin_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def seed(session, pupils: int) -> dict:
@@ -256,12 +233,12 @@ def timed(counter, fn):
 
 def main() -> None:
     args = parse_args()
-    url = create_database(args.pg)
+    url = h.create_database(args.pg, DB_NAME)
     try:
         run(url, args)
     finally:
         if not args.keep_db:
-            drop_database(args.pg)
+            h.drop_database(args.pg, DB_NAME)
 
 
 def run(url: str, args) -> None:
