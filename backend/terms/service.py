@@ -261,7 +261,7 @@ def admin_calendar(school_id: int, term_id: int, start=None, end=None) -> list[d
     return cal.calendar(session, _term_of(session, school_id, term_id), start, end)
 
 
-def visible_school_ids(session, actor) -> set[int]:
+def visible_school_ids(actor) -> set[int]:
     """Schools a mini-program user belongs to: children's schools and staff roles."""
     return {g.school_id for g in actor.grants}
 
@@ -269,7 +269,7 @@ def visible_school_ids(session, actor) -> set[int]:
 def app_terms() -> list[dict]:
     actor = require_user()
     session = get_session()
-    schools = visible_school_ids(session, actor)
+    schools = visible_school_ids(actor)
     if not schools:
         return []
     terms = session.scalars(
@@ -282,7 +282,7 @@ def app_term(term_id: int) -> Term:
     actor = require_user()
     session = get_session()
     term = session.get(Term, term_id)
-    if term is None or term.school_id not in visible_school_ids(session, actor):
+    if term is None or term.school_id not in visible_school_ids(actor):
         raise NotFound()
     return term
 
