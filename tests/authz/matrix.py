@@ -15,6 +15,7 @@ guardian's phone); every other role's answer must not contain them.
 
 from __future__ import annotations
 
+from tests.authz import domains
 from tests.authz.admin_matrix import ADMIN_ROWS
 from tests.authz.roles import (
     A_PEOPLE,
@@ -281,4 +282,4 @@ APP_ROWS = [
     app("GET", "/api/v1/schools/{school_id}/disclosures", A_PEOPLE, sees=()),
 ]
 
-ROWS = APP_ROWS + ADMIN_ROWS
+ROWS = APP_ROWS + ADMIN_ROWS + domains.rows()

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from backend.common.clock import now, today
 from backend.database import Base
 from tests import factories as f
+from tests.authz import domains
 from tests.authz.school import TARGET, School
 
 
@@ -47,6 +48,9 @@ def build(app) -> SimpleNamespace:
         s.pickup()
         s.fees()
         s.privacy_and_staff()
+    for s in (a, b):
+        domains.build(s, db)
+        db.commit()
     _reconciliation(db)
     db.commit()
     tokens = {
@@ -114,7 +118,7 @@ def _ids(s: School) -> dict:
         "binding_code": s.grant_code,
         "day": str(s.today),
         "period": s.period,
-    }
+    } | domains.ids(s)
 
 
 def _reconciliation(db):
