@@ -21,15 +21,14 @@ class StrictBool(fields.Boolean):
         return value
 
 
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("不能为空")
+
+
 def Text(max_len: int = TEXT_MAX, **kwargs) -> fields.String:
     """Free text: at least one non-blank character, at most `max_len`."""
-    return fields.String(
-        validate=[
-            validate.Length(min=1, max=max_len),
-            validate.Regexp(r"(?s).*\S", error="不能为空"),
-        ],
-        **kwargs,
-    )
+    return fields.String(validate=[validate.Length(min=1, max=max_len), _not_blank], **kwargs)
 
 
 class ComplaintIn(StrictSchema):
