@@ -29,6 +29,9 @@ STUDENT_TABLES: dict[str, str] = {
     "fee_refunds": "keep",
     "fee_exemptions": "keep",
     "deletion_requests": "keep",
+    # R16: the record that a complaint was handled stays; the pupil and filer names go.
+    # (Anonymous complaints never name a pupil, so a family export cannot reveal one.)
+    "complaints": "keep",
 }
 
 # Personal free text or flags in kept rows, blanked on anonymisation.
@@ -37,6 +40,7 @@ SCRUB: dict[str, dict[str, object]] = {
     "leave_requests": {"reason": "（已匿名）"},
     "fee_exemptions": {"evidence_note": "（已匿名）"},
     "deletion_requests": {"reason": None},
+    "complaints": {"student_id": None, "filer_name": None},
 }
 
 # Columns never exported: secrets or their digests.

@@ -95,3 +95,18 @@ def test_a_named_complaint_shows_its_filer_to_the_office_only(app, client, db, c
         assert queries.district_complaint(get_session(), [cw.b.sid], cid) is None
     assert "李秀兰" not in json.dumps(one, ensure_ascii=False, default=str)
     assert a.kid.name not in json.dumps(one, ensure_ascii=False, default=str)
+
+
+def test_a_pupils_anonymisation_keeps_the_complaint_without_names(app, client, db, cw):
+    from backend.privacy.anonymise import anonymise_student
+
+    a = cw.a
+    named = file(client, a, student_id=a.kid.id).json["id"]
+    export = client.get("/api/v1/me/data-export", headers=a.h_parent).json
+    records = next(c for c in export["children"] if c["student"]["id"] == a.kid.id)["records"]
+    assert [r["id"] for r in records["complaints"]] == [named]
+    anonymise_student(db, a.kid)
+    db.flush()
+    row = db.get(Complaint, named)
+    db.refresh(row)
+    assert (row.student_id, row.filer_name, row.status) == (None, None, "submitted")
