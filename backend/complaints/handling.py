@@ -15,7 +15,7 @@ from backend.complaints import states
 from backend.complaints.history import STATUS_ZH, add_event, audit, tell_filer
 from backend.complaints.models import Complaint
 from backend.complaints.queries import counts_by_school, overdue_clause
-from backend.complaints.views import events_of, office_view
+from backend.complaints.views import events_of, office_view, pupils_of
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
 
@@ -47,7 +47,8 @@ def list_for_school(school_id: int, query: dict, page: int, page_size: int):
     admin_school(session, current_actor(), school_id)
     stmt = _filtered(school_id, query).order_by(Complaint.id.desc())
     rows, total = paginate(session, stmt, page, page_size)
-    return [office_view(session, c) for c in rows], total
+    pupils = pupils_of(session, rows)
+    return [office_view(session, c, pupils=pupils) for c in rows], total
 
 
 def summary(school_id: int) -> dict:
@@ -139,9 +140,11 @@ def export(school_id: int, query: dict):
     stmt = _filtered(school_id, query).order_by(Complaint.id).limit(50_000)
     header = ["编号", "类别", "状态", "提交时间", "办理期限", "超期", "投诉人", "学生"]
     header += ["内容", "答复", "答复时间", "评价"]
+    complaints = session.scalars(stmt).all()
+    pupils = pupils_of(session, complaints)
     rows = []
-    for c in session.scalars(stmt):
-        view = office_view(session, c)
+    for c in complaints:
+        view = office_view(session, c, pupils=pupils)
         rows.append(
             [
                 c.tracking_no,

@@ -92,18 +92,29 @@ def filer_view(c: Complaint, events: list[dict] | None = None) -> dict:
     return out
 
 
-def office_view(session, c: Complaint, events: list[dict] | None = None) -> dict:
-    """The school's view: the filer and pupil only when not anonymous."""
+def pupils_of(session, complaints: list[Complaint]) -> dict[int, dict]:
+    """{student_id: {id, name, class_name}} of the named (not anonymous) complaints."""
+    ids = {c.student_id for c in complaints if not c.anonymous and c.student_id is not None}
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(Student.id, Student.name, SchoolClass.name)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .where(Student.id.in_(ids))
+    )
+    return {sid: {"id": sid, "name": name, "class_name": klass} for sid, name, klass in rows}
+
+
+def office_view(
+    session, c: Complaint, events: list[dict] | None = None, pupils: dict | None = None
+) -> dict:
+    """The school's view: the filer and pupil only when not anonymous (`pupils` from
+    pupils_of, for a page of complaints; looked up when not given)."""
     out = _common(c, now()) | {"overdue_flagged_at": c.overdue_flagged_at}
     out["filer"] = None if c.anonymous else {"role": c.filer_role, "name": c.filer_name}
-    out["student"] = None
-    if not c.anonymous and c.student_id is not None:
-        row = session.execute(
-            sa.select(Student.id, Student.name, SchoolClass.name)
-            .join(SchoolClass, SchoolClass.id == Student.class_id)
-            .where(Student.id == c.student_id)
-        ).one()
-        out["student"] = {"id": row[0], "name": row[1], "class_name": row[2]}
+    if pupils is None:
+        pupils = pupils_of(session, [c])
+    out["student"] = None if c.anonymous else pupils.get(c.student_id)
     if events is not None:
         out["events"] = events
     return out
