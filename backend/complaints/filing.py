@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from backend.auth.context import Actor, require_user
 from backend.auth.models import User
 from backend.auth.scope import guardian_student
-from backend.common.clock import now, today
+from backend.common.clock import SCHOOL_TZ, now
 from backend.common.pagination import paginate
 from backend.common.states import step
 from backend.complaints import states
@@ -38,7 +38,7 @@ def file_complaint(data: dict) -> dict:
         moment = now()
         row = Complaint(
             school_id=school_id,
-            tracking_no=_tracking_no(session, school_id),
+            tracking_no=_tracking_no(session, school_id, moment),
             category=data["category"],
             text=data["text"],
             anonymous=anonymous,
@@ -62,10 +62,10 @@ def file_complaint(data: dict) -> dict:
     return out
 
 
-def _tracking_no(session, school_id: int) -> str:
+def _tracking_no(session, school_id: int, moment) -> str:
     """TS-YYYYMMDD-NNNN, numbered per school and Shanghai day by one atomic upsert (the
     counter row stays locked until commit, so concurrent filings never share a number)."""
-    day = today()
+    day = moment.astimezone(SCHOOL_TZ).date()
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
