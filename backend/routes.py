@@ -26,4 +26,6 @@ ADMIN_ROUTE_MODULES = [
     "backend.payments.admin_routes",
     "backend.courses.admin_routes",
     "backend.signup.admin_routes",
+    "backend.districts.admin_routes",
+    "backend.districts.filing_routes",
 ]
