@@ -54,7 +54,7 @@ def _provider_of(session, school_id: int, provider_id: int) -> Provider:
 
 def _not_district_blacklisted(session, school_id: int, row: Provider) -> None:
     """409 provider_blacklisted when the district bars the licence of an active provider."""
-    if row.status != "active":
+    if (row.status or "active") != "active":  # a new row gets its default at flush
         return
     entry = district_queries.blacklisted(session, school_id, row.licence_no, today())
     if entry is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from backend.common.schemas import Id, Instant, Int, Str, StrictSchema
+from backend.common.schemas import MAX_ID, Id, Instant, Str, StrictSchema
 from backend.districts.models import FILING_KINDS, FILING_STATES
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_\-]{1,32}\Z", error="区县代码为1-32位字母、数字、_ 或 -")
@@ -100,11 +100,16 @@ class FilingResubmitIn(StrictSchema):
     note = Str(max_len=1000)
 
 
+def _query_id() -> fields.Integer:
+    # Text in a query string, so not strict; still a positive 32-bit id.
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+
+
 class FilingQuery(StrictSchema):
     status = fields.String(validate=validate.OneOf(FILING_STATES))
     kind = fields.String(validate=validate.OneOf(FILING_KINDS))
-    term_id = Id()
-    school_id = Id()
+    term_id = _query_id()
+    school_id = _query_id()
 
 
 class FilingDecisionIn(StrictSchema):
@@ -143,7 +148,7 @@ class FilingAttachmentIn(StrictSchema):
 
 
 class AnnualReportQuery(StrictSchema):
-    year = Int(required=True, validate=validate.Range(min=2000, max=2100))
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
 
 
 class AnnualReportDraftOut(ma.Schema):
