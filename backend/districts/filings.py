@@ -171,14 +171,9 @@ def resubmit(school_id: int, filing_id: int, data: dict) -> dict:
 
 def attach(school_id: int, filing_id: int, name: str, content_type: str, data: bytes) -> dict:
     """Attach (or replace) the filing's document while the district has not approved it."""
-    if content_type not in ATTACHMENT_TYPES:
-        raise ValidationFailed(errors={"file": ["仅支持 PDF、Word、Excel、JPEG 或 PNG 文件"]})
-    if not data:
-        raise ValidationFailed(errors={"file": ["文件为空"]})
-    if len(data) > MAX_ATTACHMENT:
-        raise ValidationFailed(errors={"file": ["文件不得超过10MB"]})
     with unit_of_work() as session:
         row = _school_filing(session, school_id, filing_id, lock=True)
+        _check_file(content_type, data)
         if row.status == "approved":
             raise FilingNotPending(state=row.status)
         row.attachment, row.attachment_type = data, content_type
@@ -192,6 +187,16 @@ def attach(school_id: int, filing_id: int, name: str, content_type: str, data: b
             after={"attachment_name": row.attachment_name, "bytes": len(data)},
         )
         return view(session, row)
+
+
+def _check_file(content_type: str, data: bytes) -> None:
+    """422 for a type we do not keep, an empty file or one over 10 MB."""
+    if content_type not in ATTACHMENT_TYPES:
+        raise ValidationFailed(errors={"file": ["仅支持 PDF、Word、Excel、JPEG 或 PNG 文件"]})
+    if not data:
+        raise ValidationFailed(errors={"file": ["文件为空"]})
+    if len(data) > MAX_ATTACHMENT:
+        raise ValidationFailed(errors={"file": ["文件不得超过10MB"]})
 
 
 def school_filings(school_id: int, query: dict, page: int, page_size: int):
