@@ -124,3 +124,10 @@ def _section(term: Term, r: dict) -> str:
             f"五、安全管理：逾时未接{r['late_pickups']}人次。",
         ]
     )
+
+
+def school_figures(school_id: int, on: date | None = None) -> dict:
+    """The overview's row for one school, for its own office (the console's dashboard)."""
+    with unit_of_work() as session:
+        school = admin_school(session, require_admin(), school_id)
+        return figures(session, [school], on or today())[0]
