@@ -36,6 +36,11 @@ def _no_store(response):
 
 def register(app) -> None:
     """Mount the console (pages import the blueprint, so they are loaded here)."""
-    from backend.console import auth_pages, district_pages, school_pages  # noqa: F401
+    from backend.console import (  # noqa: F401
+        auth_pages,
+        district_pages,
+        school_pages,
+        term_pages,
+    )
 
     app.register_blueprint(bp)

@@ -174,3 +174,48 @@ def test_district_admin_sees_both_schools_and_decides_a_filing(live, page, commi
 def test_pages_need_a_sign_in(live, page, path):
     page.goto(live + path)
     assert "/console/login" in page.url
+
+
+def test_office_sets_up_a_term_from_nothing(live, page, committed):
+    from tests import factories as fac
+    from tests.console.world import account
+
+    school = fac.school(committed)
+    grade = fac.grade(committed, school)
+    fac.klass(committed, grade)
+    office = account(committed, "office-new", school=school, totp=True)
+    committed.commit()
+    sign_in(page, live, "office-new", office.totp_secret)
+    page.click("#start-setup")
+    page.fill("input[name=name]", "2027年春季学期")
+    page.fill("input[name=starts_on]", "2027-02-22")
+    page.fill("input[name=ends_on]", "2027-06-30")
+    page.fill("input[name=signup_opens_at]", "2027-02-01T08:00")
+    page.fill("input[name=signup_closes_at]", "2027-02-10T18:00")
+    page.fill("input[name=selection_opens_at]", "2027-02-12T08:00")
+    page.fill("input[name=selection_closes_at]", "2027-02-15T18:00")
+    page.fill("input[name=base_fee_fen]", "99999")  # above the cap: refused beside the field
+    page.click("#new-term button[type=submit]")
+    assert "上限" in page.inner_text("#new-term")
+    page.fill("input[name=base_fee_fen]", "6000")
+    page.click("#new-term button[type=submit]")
+    assert "2027年春季学期" in page.inner_text("h1")
+    page.fill("#agreement textarea[name=body]", "家长自愿参加课后服务……")
+    page.click("#agreement button[type=submit]")
+    assert "已有第1版" in page.inner_text("#agreement")
+    page.fill("#calendar input[name=date]", "2027-03-05")
+    page.click("#calendar button[type=submit]")
+    assert "2027-03-05" in page.inner_text("#calendar")
+    page.fill("#provider input[name=name]", "星光体育")
+    page.fill("#provider input[name=licence_no]", "91410000TEST")
+    page.fill("#provider input[name=qualification]", "体育培训许可")
+    page.click("#provider button[type=submit]")
+    page.fill("#course input[name=name]", "篮球")
+    page.fill("#course input[name=category]", "体育")
+    page.check("#course input[name=weekdays][value='1']")
+    page.select_option("#course select[name=provider_id]", label="星光体育")
+    page.click("#course button[type=submit]")
+    assert "篮球" in page.inner_text("#courses")
+    # One provider behind the term's courses: the R12 warning is shown.
+    assert page.locator("#provider .warn[data-rule=R12]").count() == 1
+    shot(page, "06-term-setup")
