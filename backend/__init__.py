@@ -86,7 +86,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         for name in modules:
             api.register_blueprint(importlib.import_module(name).blp)
 
+    from backend.console.blueprint import register as register_console
     from backend.health import health_bp
+
+    register_console(app)
 
     app.register_blueprint(health_bp)
     limiter.exempt(health_bp)

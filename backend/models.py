@@ -5,6 +5,7 @@ from backend.auth import models as auth_models  # noqa: F401
 from backend.common import models as common_models  # noqa: F401
 from backend.complaints import models as complaint_models  # noqa: F401
 from backend.courses import models as course_models  # noqa: F401
+from backend.districts import models as district_models  # noqa: F401
 from backend.fees import models as fee_models  # noqa: F401
 from backend.notifications import models as notification_models  # noqa: F401
 from backend.payments import models as payment_models  # noqa: F401

@@ -28,4 +28,6 @@ ADMIN_ROUTE_MODULES = [
     "backend.courses.admin_routes",
     "backend.signup.admin_routes",
     "backend.complaints.admin_routes",
+    "backend.districts.admin_routes",
+    "backend.districts.filing_routes",
 ]

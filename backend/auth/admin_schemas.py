@@ -57,6 +57,7 @@ class AdminOut(ma.Schema):
     id = Id()
     username = fields.String()
     school_id = fields.Integer(allow_none=True)
+    district_id = fields.Integer(allow_none=True)
     totp_enabled = fields.Boolean()
     active = fields.Boolean()
     last_login_at = Instant(allow_none=True)

@@ -19,7 +19,8 @@ from backend.auth.scope import admin_school, require_platform_admin
 from backend.auth.sessions import open_session, revoke
 from backend.common.clock import now
 from backend.database import unit_of_work
-from backend.errors import DomainError, NotFound, define
+from backend.districts.models import District
+from backend.errors import DomainError, NotFound, ValidationFailed, define
 from backend.extensions import get_redis
 from backend.schools.models import School
 
@@ -69,6 +70,7 @@ def admin_view(row: AdminAccount) -> dict:
         "id": row.id,
         "username": row.username,
         "school_id": row.school_id,
+        "district_id": row.district_id,
         "totp_enabled": bool(row.totp_enabled),
         "active": bool(row.active),
         "last_login_at": row.last_login_at,
@@ -76,7 +78,9 @@ def admin_view(row: AdminAccount) -> dict:
     }
 
 
-def _insert_admin(session, username: str, password: str, school_id: int | None) -> AdminAccount:
+def _insert_admin(
+    session, username: str, password: str, school_id: int | None, district_id: int | None = None
+) -> AdminAccount:
     username = normalize_username(username)
     passwords.check_strength(password, username)
     if session.scalar(sa.select(AdminAccount.id).where(AdminAccount.username == username)):
@@ -85,6 +89,7 @@ def _insert_admin(session, username: str, password: str, school_id: int | None) 
         username=username,
         password_hash=passwords.hash_password(password),
         school_id=school_id,
+        district_id=district_id,
         totp_enabled=False,
         failed_logins=0,
         active=True,
@@ -101,17 +106,23 @@ def _insert_admin(session, username: str, password: str, school_id: int | None) 
         object_type="admin_account",
         object_id=row.id,
         school_id=school_id,
-        after={"username": username, "school_id": school_id},
+        after={"username": username, "school_id": school_id, "district_id": district_id},
     )
     return row
 
 
-def create_admin(username: str, password: str, school_id: int | None = None) -> dict:
-    """Create an admin account (CLI): platform admin when school_id is None."""
+def create_admin(
+    username: str, password: str, school_id: int | None = None, district_id: int | None = None
+) -> dict:
+    """Create an admin account (CLI): school, district, or platform admin when neither."""
+    if school_id is not None and district_id is not None:
+        raise ValidationFailed("学校管理员和区县管理员只能二选一")
     with unit_of_work() as session:
         if school_id is not None and session.get(School, school_id) is None:
             raise NotFound("学校不存在")
-        row = _insert_admin(session, username, password, school_id)
+        if district_id is not None and session.get(District, district_id) is None:
+            raise NotFound("区县不存在")
+        row = _insert_admin(session, username, password, school_id, district_id)
         return admin_view(row)
 
 

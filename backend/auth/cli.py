@@ -17,9 +17,10 @@ def register(app) -> None:
         confirmation_prompt=True,
         help="At least 10 characters with letters and digits (prompted when omitted).",
     )
-    @click.option("--school-id", type=int, default=None, help="Omit for a platform admin.")
-    def create_admin_command(username, password, school_id):
-        """Create an admin account: a platform admin, or a school admin with --school-id."""
+    @click.option("--school-id", type=int, default=None, help="A school admin of this school.")
+    @click.option("--district-id", type=int, default=None, help="A district (bureau) admin.")
+    def create_admin_command(username, password, school_id, district_id):
+        """Create an admin account: platform admin, or school/district admin with an id."""
         import re
 
         from backend.auth.admin_schemas import USERNAME_RE
@@ -28,8 +29,14 @@ def register(app) -> None:
         if not re.match(USERNAME_RE, username):
             raise click.ClickException("用户名须为3-64位字母、数字或 _ . -")
         try:
-            row = create_admin(username, password, school_id)
+            row = create_admin(username, password, school_id, district_id)
         except DomainError as exc:
             raise click.ClickException(exc.messages()[0]) from exc
-        kind = f"school {row['school_id']}" if row["school_id"] else "platform"
+        kind = (
+            f"school {row['school_id']}"
+            if row["school_id"]
+            else f"district {row['district_id']}"
+            if row["district_id"]
+            else "platform"
+        )
         click.echo(f"created {kind} admin {row['username']} (id {row['id']})")

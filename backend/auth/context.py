@@ -43,8 +43,9 @@ class Actor:
     kind: str  # "user" (mini-program) or "admin" (office)
     id: int
     session_id: int
-    school_id: int | None = None  # admin only; None = platform admin
+    school_id: int | None = None  # admin only; None = platform or district admin
     grants: list[Grant] = field(default_factory=list)
+    district_id: int | None = None  # district admin (education bureau) only
 
     def grants_of(self, role: str) -> list[Grant]:
         return [gr for gr in self.grants if gr.role == role]
@@ -54,7 +55,11 @@ class Actor:
 
     @property
     def is_platform_admin(self) -> bool:
-        return self.kind == "admin" and self.school_id is None
+        return self.kind == "admin" and self.school_id is None and self.district_id is None
+
+    @property
+    def is_district_admin(self) -> bool:
+        return self.kind == "admin" and self.district_id is not None
 
 
 def public(func):
@@ -131,7 +136,9 @@ def _actor_from_token(token: str, audience: str) -> Actor | None:
         if row.last_seen_at is None or moment - row.last_seen_at > _TOUCH_EVERY:
             row.last_seen_at = moment
             session.commit()
-        actor = Actor("admin", admin.id, row.id, school_id=admin.school_id)
+        actor = Actor(
+            "admin", admin.id, row.id, school_id=admin.school_id, district_id=admin.district_id
+        )
         session.rollback()
         return actor
     actor = Actor("user", row.user_id, row.id, grants=load_grants(session, row.user_id))
@@ -140,6 +147,11 @@ def _actor_from_token(token: str, audience: str) -> Actor | None:
     # connection of the same request, such as the idempotency-key claim.
     session.rollback()
     return actor
+
+
+def actor_from_admin_token(token: str) -> Actor | None:
+    """The admin behind an access token (the console's cookie), with the API's checks."""
+    return _actor_from_token(token, "admin")
 
 
 def load_grants(session, user_id: int) -> list[Grant]:

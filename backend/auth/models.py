@@ -25,7 +25,7 @@ class User(TimestampMixin, Base):
 
 
 class AdminAccount(TimestampMixin, Base):
-    """An office account: school admin when school_id is set, platform admin otherwise."""
+    """An office account: school admin (school_id), district admin (district_id), else platform."""
 
     __tablename__ = "admin_accounts"
 
@@ -34,6 +34,9 @@ class AdminAccount(TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     school_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("schools.id", ondelete="RESTRICT"), index=True
+    )
+    district_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("districts.id", ondelete="RESTRICT"), index=True
     )
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_enabled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
@@ -44,7 +47,7 @@ class AdminAccount(TimestampMixin, Base):
 
     @property
     def is_platform(self) -> bool:
-        return self.school_id is None
+        return self.school_id is None and self.district_id is None
 
 
 class AuthSession(TimestampMixin, Base):

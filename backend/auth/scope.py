@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from backend.auth.context import Actor, Grant, require_admin, require_user
+from backend.districts.models import District
 from backend.errors import Forbidden, NotFound
 from backend.schools.models import GuardianLink, School, SchoolClass, Student
 
@@ -69,12 +70,40 @@ def admin_school(session, actor: Actor | None, school_id: int) -> School:
     actor = actor or require_admin()
     if actor.kind != "admin":
         raise Forbidden()
+    if actor.is_district_admin:
+        # A bureau reads aggregates through /districts only, never a school's own records.
+        school = session.get(School, school_id)
+        if school is None or school.district_id != actor.district_id:
+            raise NotFound()
+        raise Forbidden()
     if not actor.is_platform_admin and actor.school_id != school_id:
         raise NotFound()
     school = session.get(School, school_id)
     if school is None:
         raise NotFound()
     return school
+
+
+def district_of(session, actor: Actor | None, district_id: int):
+    """A district the admin oversees: platform admins any, district admins only their own."""
+    actor = actor or require_admin()
+    if actor.kind != "admin" or not (actor.is_platform_admin or actor.is_district_admin):
+        raise Forbidden()
+    if actor.is_district_admin and actor.district_id != district_id:
+        raise NotFound()
+    district = session.get(District, district_id)
+    if district is None:
+        raise NotFound()
+    return district
+
+
+def district_admin_of(session, actor: Actor | None, district_id: int):
+    """A district whose own decisions the caller may take: its district admins only."""
+    actor = actor or require_admin()
+    district = district_of(session, actor, district_id)
+    if not actor.is_district_admin:
+        raise Forbidden()
+    return district
 
 
 def require_platform_admin(actor: Actor) -> Actor:

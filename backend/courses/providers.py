@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from backend.audit.service import record
 from backend.auth.context import current_actor
 from backend.auth.scope import admin_school
-from backend.common.clock import now
-from backend.courses.errors import ProviderExists
+from backend.common.clock import now, today
+from backend.courses.errors import ProviderBlacklisted, ProviderExists
 from backend.courses.models import Provider
 from backend.database import get_session, unit_of_work
+from backend.districts import queries as district_queries
 from backend.errors import NotFound, ValidationFailed
 
 BLACKLIST_YEARS = 6
@@ -51,6 +52,17 @@ def _provider_of(session, school_id: int, provider_id: int) -> Provider:
     return row
 
 
+def _not_district_blacklisted(session, school_id: int, row: Provider) -> None:
+    """409 provider_blacklisted when the district bars the licence of an active provider."""
+    if (row.status or "active") != "active":  # a new row gets its default at flush
+        return
+    entry = district_queries.blacklisted(session, school_id, row.licence_no, today())
+    if entry is not None:
+        raise ProviderBlacklisted(
+            errors={"licence_no": [f"区县黑名单：{entry.reason}（至{entry.until}）"]}
+        )
+
+
 def _unique_name(session, school_id: int, name: str, own_id: int | None = None) -> None:
     clash = session.scalar(
         sa.select(Provider.id).where(
@@ -66,6 +78,7 @@ def create(school_id: int, data: dict) -> dict:
         admin_school(session, current_actor(), school_id)
         _unique_name(session, school_id, data["name"])
         row = Provider(school_id=school_id, **data)
+        _not_district_blacklisted(session, school_id, row)
         session.add(row)
         session.flush()
         record(
@@ -88,6 +101,8 @@ def update(school_id: int, provider_id: int, data: dict) -> dict:
         before = snapshot(row)
         for key, value in data.items():
             setattr(row, key, value)
+        if "status" in data or "licence_no" in data:
+            _not_district_blacklisted(session, school_id, row)
         session.flush()
         record(
             session,
@@ -127,15 +142,19 @@ def blacklist(school_id: int, provider_id: int, data: dict) -> dict:
 
 
 def list_for_school(school_id: int) -> list[dict]:
+    """The school's providers, each flagged when its licence is on the district blacklist."""
     session = get_session()
     admin_school(session, current_actor(), school_id)
     rows = session.scalars(
         sa.select(Provider).where(Provider.school_id == school_id).order_by(Provider.id)
     )
-    return [view(r) for r in rows]
+    barred = district_queries.blacklisted_licences(session, school_id, today())
+    return [view(r) | {"district_blacklisted": r.licence_no in barred} for r in rows]
 
 
 def get(school_id: int, provider_id: int) -> dict:
     session = get_session()
     admin_school(session, current_actor(), school_id)
-    return view(_provider_of(session, school_id, provider_id))
+    row = _provider_of(session, school_id, provider_id)
+    entry = district_queries.blacklisted(session, school_id, row.licence_no, today())
+    return view(row) | {"district_blacklisted": entry is not None}

@@ -44,6 +44,9 @@ class ProviderOut(StrictSchema):
     blacklisted_at = Instant(allow_none=True)
     blacklisted_until = Instant(allow_none=True)
     blacklist_reason = fields.String(allow_none=True)
+    district_blacklisted = fields.Boolean(
+        metadata={"description": "the licence is on the district blacklist (R18): replace it"}
+    )
 
 
 # --- courses (admin) ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from backend.auth import admin_service
 from backend.auth.admin_schemas import AdminCreateIn, AdminOut
 from backend.common.idempotency import idempotent
-from backend.schools import roster_import, service
+from backend.schools import placement, roster_import, service
 from backend.schools.schemas import (
     BindingCodeIn,
     ClassIn,
@@ -28,6 +28,7 @@ from backend.schools.schemas import (
     RoleGrantQuery,
     SchoolIn,
     SchoolOut,
+    SchoolPatchIn,
     StudentIn,
     StudentOut,
     StudentPatch,
@@ -66,7 +67,7 @@ def _allow_roster_upload():
 @blp.response(201, IdOut)
 def create_school(args):
     """Create a school (platform admin only; 409 `school_code_taken`)."""
-    return service.create_school(args["name"], args["code"])
+    return service.create_school(args["name"], args["code"], args.get("district_id"))
 
 
 @blp.route("", methods=["GET"])
@@ -83,6 +84,14 @@ def list_schools(pagination_parameters):
 @blp.response(200, SchoolOut)
 def get_school(school_id):
     return service.get_school(school_id)
+
+
+@blp.route("/<int:school_id>", methods=["PATCH"])
+@blp.arguments(SchoolPatchIn)
+@blp.response(200, SchoolOut)
+def update_school(args, school_id):
+    """Rename a school or move it into a district (`district_id`, null = none); platform admin."""
+    return placement.update_school(school_id, args)
 
 
 @blp.route("/<int:school_id>/admins", methods=["POST"])

@@ -21,6 +21,10 @@ class School(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    # The education bureau overseeing the school (R18); None = no district yet.
+    district_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("districts.id", ondelete="RESTRICT"), index=True
+    )
     # Regional cap on the monthly fee (R8); 80 yuan by default.
     monthly_fee_cap_fen: Mapped[int] = mapped_column(sa.Integer, default=8000)
     # Days after a pupil's last term ends before their personal data is anonymised.

@@ -53,12 +53,19 @@ class SchoolIn(StrictSchema):
             r"^[A-Za-z0-9_\-]{1,32}$", error="学校代码为1-32位字母、数字、_ 或 -"
         ),
     )
+    district_id = Int(allow_none=True, metadata={"description": "the overseeing district"})
+
+
+class SchoolPatchIn(StrictSchema):
+    name = Str(min_len=1, max_len=100)
+    district_id = Int(allow_none=True, metadata={"description": "null: no district"})
 
 
 class SchoolOut(ma.Schema):
     id = Id()
     name = fields.String()
     code = fields.String()
+    district_id = fields.Integer(allow_none=True)
     monthly_fee_cap_fen = fields.Integer()
     created_at = Instant()
 

@@ -86,15 +86,18 @@ def grade_in_school(session, school_id: int, grade_id: int, field: str = "grade_
 # --- schools, grades, classes -----------------------------------------------------------
 
 
-def create_school(name: str, code: str) -> dict:
+def create_school(name: str, code: str, district_id: int | None = None) -> dict:
+    from backend.schools.placement import check_district
+
     actor = require_platform_admin(require_admin())
     with unit_of_work() as session:
+        check_district(session, district_id)
         if session.scalar(sa.select(School.id).where(School.code == code)):
             raise SchoolCodeTaken()
-        row = School(name=name.strip(), code=code)
+        row = School(name=name.strip(), code=code, district_id=district_id)
         session.add(row)
         _flush_unique(session, SchoolCodeTaken)
-        after = {"name": row.name, "code": code}
+        after = {"name": row.name, "code": code, "district_id": district_id}
         audit(session, "school.create", row.id, row.id, after=after, actor=actor)
         return {"id": row.id}
 
@@ -103,7 +106,9 @@ def list_schools(page: int, page_size: int) -> tuple[list[School], int]:
     actor = require_admin()
     with unit_of_work() as session:
         stmt = sa.select(School).order_by(School.id)
-        if not actor.is_platform_admin:
+        if actor.is_district_admin:
+            stmt = stmt.where(School.district_id == actor.district_id)
+        elif not actor.is_platform_admin:
             stmt = stmt.where(School.id == actor.school_id)
         return _page(session, stmt, page, page_size)
 

@@ -10,6 +10,8 @@ from backend.auth.context import require_user
 from backend.auth.scope import guardian_student, guardian_student_ids
 from backend.common.clock import now, today
 from backend.database import get_session, unit_of_work
+from backend.districts import queries as district_queries
+from backend.districts.errors import PlanNotApproved
 from backend.errors import NotFound
 from backend.schools.models import SchoolClass, Student
 from backend.signup import notify
@@ -43,6 +45,8 @@ def create_application(data: dict, client_ip: str | None) -> dict:
         moment = now()
         if not term.signup_opens_at <= moment < term.signup_closes_at:
             raise SignupClosed()
+        if district_queries.plan_requirement(session, term.school_id, term.id):
+            raise PlanNotApproved()
         agreement = (
             session.get(Agreement, data["agreement_id"]) if data.get("agreement_id") else None
         )

@@ -73,6 +73,13 @@ class TermOut(StrictSchema):
     pickup_cutoff_time = fields.Time(format="%H:%M")
     pickup_grace_minutes = fields.Integer()
     agreement = fields.Nested(AgreementOut, allow_none=True)
+    signup_blocked_reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "office view: plan_not_approved while the district has not yet "
+            "approved the term's service plan (sign-up answers 409 until then)"
+        },
+    )
 
 
 class CalendarDayIn(StrictSchema):

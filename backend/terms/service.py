@@ -10,6 +10,7 @@ from backend.audit.service import record
 from backend.auth.context import current_actor, require_user
 from backend.auth.scope import admin_school
 from backend.database import get_session, unit_of_work
+from backend.districts import queries as district_queries
 from backend.errors import NotFound, define
 from backend.schools.models import School
 from backend.terms import calendar as cal
@@ -168,9 +169,12 @@ def admin_terms(school_id: int) -> list[Term]:
 
 
 def admin_term(school_id: int, term_id: int) -> dict:
+    """The term for the office, with why sign-up may still be shut by the district."""
     session = get_session()
     admin_school(session, current_actor(), school_id)
-    return with_agreement(session, _term_of(session, school_id, term_id))
+    out = with_agreement(session, _term_of(session, school_id, term_id))
+    out["signup_blocked_reason"] = district_queries.plan_requirement(session, school_id, term_id)
+    return out
 
 
 def latest_agreement(session, term_id: int) -> Agreement | None:

@@ -1,7 +1,7 @@
 """complaints (R16): complaints, their events and the tracking-number counter
 
 Revision ID: 2bd45e7a9a72
-Revises: 1196df0a1971
+Revises: 1e70c97ed016
 Create Date: 2026-12-02 13:21:59.895905
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "2bd45e7a9a72"
-down_revision: str | Sequence[str] | None = "1196df0a1971"
+down_revision: str | Sequence[str] | None = "1e70c97ed016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,9 +13,12 @@ HT, HTO = "head_teacher_A", "head_teacher_other_class"
 CC, GC, SC = "class_committee_A", "grade_committee_A", "school_committee_A"
 GTA, GTB, SB = "gate_A", "gate_B", "staff_B"
 AA, AB, PL = "admin_A", "admin_B", "platform"
+# District admins: of school A's district, and of another district (school B's).
+DA, DO = "district_A", "district_other"
 
 USERS = (GA, GO, GB, HT, HTO, CC, GC, SC, GTA, GTB, SB)
-ADMINS = (AA, AB, PL)
+ADMINS = (AA, AB, PL, DA, DO)
+DISTRICT = (DA, DO)
 ROLES = ("anon", *USERS, *ADMINS)
 A_PEOPLE = (GA, GO, HT, HTO, CC, GC, SC, GTA)  # guardians and staff of school A
 B_PEOPLE = (GB, GTB, SB)
@@ -56,10 +59,17 @@ def app(method, path, ok, *, forbidden=(), rest=404, also=None, sees=None, **kw)
 
 def admin(method, path, ok=(AA, PL), *, rest=404, also=None, sees=None, **kw) -> Row:
     """An admin endpoint: by default school A's office and the platform; B's office 404;
-    no token and mini-program tokens 401."""
+    no token and mini-program tokens 401. District admins read no school's own records:
+    403 for a school of their district, 404 for one outside it (and 403 for a platform
+    endpoint), unless `ok` names them."""
     expect = {"anon": 401, **dict.fromkeys(USERS, 401)}
     for role in ADMINS:
         expect[role] = OK if role in ok else rest
+    for role in DISTRICT:
+        if role not in ok:
+            # A platform-only endpoint (rest=403) refuses before looking at the school.
+            in_school = "{school_id}" in path and rest != 403
+            expect[role] = (403 if role == DA else 404) if in_school else 403
     expect.update(also or {})
     return Row(method, path, expect, sees=frozenset(ok if sees is None else sees), **kw)
 

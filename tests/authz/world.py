@@ -48,6 +48,7 @@ def build(app) -> SimpleNamespace:
         s.pickup()
         s.fees()
         s.privacy_and_staff()
+    district_tokens = _districts(db, a, b)
     for s in (a, b):
         domains.build(s, db)
         db.commit()
@@ -69,6 +70,7 @@ def build(app) -> SimpleNamespace:
         "admin_A": a.h("office"),
         "admin_B": b.h("office"),
         "platform": platform_token,
+        **district_tokens,
     }
     ids, ids_b = _ids(a), _ids(b)
     db.close()
@@ -118,7 +120,27 @@ def _ids(s: School) -> dict:
         "binding_code": s.grant_code,
         "day": str(s.today),
         "period": s.period,
+        "district_id": s.district_id,
     } | domains.ids(s)
+
+
+def _districts(db, a: School, b: School) -> dict:
+    """School A in one district, school B in another, each with a district admin."""
+    from backend.districts.models import District
+
+    tokens = {}
+    for s, role in ((a, "district_A"), (b, "district_other")):
+        district = District(name=f"{s.key}区教育局", code=f"DIST-{s.key}")
+        db.add(district)
+        db.flush()
+        s.school.district_id = district.id
+        s.district_id = district.id
+        bureau = f.admin(db)
+        bureau.district_id = district.id
+        db.flush()
+        tokens[role] = f.auth(db, admin_row=bureau)
+    db.commit()
+    return tokens
 
 
 def _reconciliation(db):

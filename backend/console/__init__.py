@@ -1,0 +1,1 @@
+"""The office console: server-rendered pages for the school office and the district."""

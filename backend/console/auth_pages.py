@@ -1,0 +1,89 @@
+"""Sign-in, TOTP enrolment and sign-out, over the admin API's own use cases."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from flask import g, make_response, redirect, render_template, request, url_for
+
+from backend.auth import admin_service
+from backend.console.blueprint import bp
+from backend.console.session import COOKIE, check_csrf, set_cookie, signed_in
+from backend.errors import DomainError, wants_english
+
+
+def _message(exc: DomainError) -> str:
+    zh, en = exc.messages()
+    return en if wants_english() else zh
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The sign-in form: username, password and the authenticator's code."""
+    if request.method == "GET":
+        return render_template("console/login.html", error=None, username="")
+    form = request.form
+    try:
+        tokens = admin_service.login(
+            form.get("username", ""),
+            form.get("password", ""),
+            form.get("otp") or None,
+            request.remote_addr,
+        )
+    except DomainError as exc:
+        page = render_template(
+            "console/login.html",
+            error=_message(exc),
+            code=exc.code,
+            username=form.get("username", ""),
+        )
+        return page, exc.status
+    target = request.args.get("next") or url_for("console.home")
+    if not target.startswith("/console"):
+        target = url_for("console.home")
+    return set_cookie(redirect(target), tokens["access_token"], tokens["expires_in"])
+
+
+def _qr_data_uri(text: str) -> str:
+    """A QR code drawn on the server (no outside service sees the secret)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buf = io.BytesIO()
+    image.save(buf)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+@bp.route("/totp", methods=["GET", "POST"])
+@signed_in
+def totp():
+    """Enrol the authenticator: a new secret and its QR code, then confirm with a code."""
+    if admin_service.me()["totp_enabled"]:
+        return redirect(url_for("console.home"))
+    error = None
+    if request.method == "POST":
+        try:
+            admin_service.totp_confirm(request.form.get("otp", ""))
+            return redirect(url_for("console.home"))
+        except DomainError as exc:
+            error = _message(exc)
+    setup = admin_service.totp_setup()
+    return render_template(
+        "console/totp.html",
+        secret=setup["secret"],
+        qr=_qr_data_uri(setup["otpauth_uri"]),
+        error=error,
+    ), (422 if error else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out: the session ends for the API too."""
+    if g.get("actor") is not None:
+        check_csrf()
+        admin_service.logout()
+    response = make_response(redirect(url_for("console.login")))
+    response.delete_cookie(COOKIE, path="/console")
+    return response

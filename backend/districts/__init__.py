@@ -1,0 +1,1 @@
+"""The district education bureau (R18): districts, filings, oversight, the district blacklist."""
