@@ -8,10 +8,12 @@ from flask import send_file
 from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
-from backend.districts import blacklist, districts, filings, oversight
+from backend.complaints.schemas import DistrictComplaintOut, ReplyIn
+from backend.districts import blacklist, complaint_oversight, districts, filings, oversight
 from backend.districts.schemas import (
     DistrictBlacklistIn,
     DistrictBlacklistOut,
+    DistrictComplaintQuery,
     DistrictIn,
     DistrictOut,
     DistrictOverviewQuery,
@@ -169,3 +171,34 @@ def list_blacklist(district_id, pagination_parameters):
 def lift_blacklist(district_id, entry_id):
     """Lift a bar early (kept on record)."""
     return blacklist.lift(district_id, entry_id)
+
+
+@blp.route("/<int:district_id>/complaints", methods=["GET"])
+@blp.arguments(DistrictComplaintQuery, location="query")
+@blp.response(200, DistrictComplaintOut(many=True))
+@blp.paginate(**PAGE)
+def district_complaints(query, district_id, pagination_parameters):
+    """Escalated complaints and overdue ones of the district's schools, oldest due first.
+
+    No filer and no pupil are ever shown to the district (R16)."""
+    p = pagination_parameters
+    items, p.item_count = complaint_oversight.complaints(
+        district_id, query.get("status"), p.page, p.page_size
+    )
+    return items
+
+
+@blp.route("/<int:district_id>/complaints/<int:complaint_id>", methods=["GET"])
+@blp.response(200, DistrictComplaintOut)
+def district_complaint(district_id, complaint_id):
+    """One complaint of the district's schools with its events."""
+    return complaint_oversight.complaint(district_id, complaint_id)
+
+
+@blp.route("/<int:district_id>/complaints/<int:complaint_id>/reply", methods=["POST"])
+@blp.arguments(ReplyIn)
+@blp.response(200, DistrictComplaintOut)
+def reply_complaint(args, district_id, complaint_id):
+    """Answer an escalated complaint (district admin; 409 `illegal_transition` otherwise);
+    the filer is told."""
+    return complaint_oversight.reply(district_id, complaint_id, args)

@@ -33,6 +33,8 @@ COLUMNS = (
     ("income_fen", "收入（分）"),
     ("expenses_fen", "支出（分）"),
     ("late_pickups", "逾时未接"),
+    ("complaints_open", "未办结投诉"),
+    ("complaints_overdue", "超期投诉"),
 )
 
 
@@ -122,6 +124,7 @@ def _section(term: Term, r: dict) -> str:
             f"减免{r['exemptions']}人。",
             f"四、收支情况：收入{_yuan(r['income_fen'])}，支出{_yuan(r['expenses_fen'])}。",
             f"五、安全管理：逾时未接{r['late_pickups']}人次。",
+            f"六、投诉处理：未办结{r['complaints_open']}件，其中超期{r['complaints_overdue']}件。",
         ]
     )
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 
 from backend.common.clock import SCHOOL_TZ
+from backend.complaints import queries as complaint_queries
 from backend.courses.models import Course, Provider
 from backend.fees.models import Expense, FeeExemption, Payment, Refund
 from backend.pickup.models import PickupAlert
@@ -33,9 +34,11 @@ FIGURES = (
     "income_fen",
     "expenses_fen",
     "late_pickups",
+    "complaints_open",
+    "complaints_overdue",
 )
 SUMMED = ("roster_pupils", "enrolled", "active_providers", "exemptions")
-SUMMED += ("income_fen", "expenses_fen", "late_pickups")
+SUMMED += ("income_fen", "expenses_fen", "late_pickups", "complaints_open", "complaints_overdue")
 
 
 def running_terms(session, school_ids: list[int], on: date) -> dict[int, Term]:
@@ -147,6 +150,7 @@ def figures(session, schools: list[School], on: date) -> list[dict]:
     enrichment = _enrichment(session, term_ids)
     providers = _providers(session, ids, on)
     late = _late(session, terms, on)
+    complaints = complaint_queries.counts_by_school(session, ids)
     rows = []
     for school in schools:
         term = terms.get(school.id)
@@ -161,6 +165,8 @@ def figures(session, schools: list[School], on: date) -> list[dict]:
         }
         row.update(_term_figures(term, enrolled, exemptions, paid, refunded, spent, enrichment))
         row["late_pickups"] = late.get(school.id, 0)
+        row["complaints_open"] = complaints[school.id]["open"]
+        row["complaints_overdue"] = complaints[school.id]["overdue"]
         pupils = row["roster_pupils"]
         row["participation_rate"] = round(row["enrolled"] / pupils, 4) if pupils else None
         rows.append(row)

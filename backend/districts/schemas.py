@@ -40,6 +40,13 @@ class DistrictSchoolOut(ma.Schema):
     district_id = fields.Integer()
 
 
+class DistrictComplaintQuery(StrictSchema):
+    status = fields.String(
+        validate=validate.OneOf(("escalated", "submitted", "accepted")),
+        metadata={"description": "escalated, or the overdue ones still submitted/accepted"},
+    )
+
+
 class DistrictOverviewQuery(StrictSchema):
     on = fields.Date(
         metadata={"description": "YYYY-MM-DD; the terms running that day (default today)"}
@@ -68,6 +75,8 @@ class OverviewRow(ma.Schema):
     late_pickups = fields.Integer(
         metadata={"description": "pupils not collected in time, term to date"}
     )
+    complaints_open = fields.Integer(metadata={"description": "not answered yet (R16)"})
+    complaints_overdue = fields.Integer(metadata={"description": "past their due time"})
 
 
 class OverviewTotals(ma.Schema):
@@ -82,6 +91,8 @@ class OverviewTotals(ma.Schema):
     income_fen = fields.Integer()
     expenses_fen = fields.Integer()
     late_pickups = fields.Integer()
+    complaints_open = fields.Integer()
+    complaints_overdue = fields.Integer()
     schools_over_fee_cap = fields.Integer()
     schools_below_enrichment_half = fields.Integer()
     schools_below_three_providers = fields.Integer()

@@ -43,6 +43,13 @@ ROWS = [
         json={"licence_no": "L-MATRIX", "name": "机构", "reason": "违规"},
     ),
     _decisions("DELETE", DD + "/provider-blacklist/{entry_id}"),
+    _reads("GET", DD + "/complaints"),
+    _reads("GET", DD + "/complaints/{complaint_id}"),
+    _decisions(
+        "POST",
+        DD + "/complaints/{complaint_id}/reply",
+        json={"text": "督办意见", "resolution": "resolved"},
+    ),
     admin("PATCH", S, (PL,), rest=403, json={"name": "改名学校"}),
     admin("POST", F, json={"kind": "emergency_plan", "title": "应急预案", "body": "正文"}),
     admin("GET", F),
