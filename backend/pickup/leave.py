@@ -13,6 +13,7 @@ from backend.audit.service import record
 from backend.auth.context import require_user
 from backend.auth.scope import guardian_student, guardian_student_ids, head_teacher_class
 from backend.common.clock import now, today
+from backend.common.states import IllegalTransition
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
 from backend.notifications.outbox import enqueue, notify_guardians
@@ -26,7 +27,7 @@ from backend.pickup.errors import (
     NotEnrolled,
 )
 from backend.pickup.models import LeaveDay, LeaveRequest
-from backend.pickup.states import IllegalTransition, leave_next
+from backend.pickup.states import leave_next
 from backend.schools.models import Student
 from backend.terms import calendar as cal
 

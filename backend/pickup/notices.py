@@ -8,6 +8,7 @@ from backend.audit.service import record
 from backend.auth.context import require_user
 from backend.auth.scope import guardian_student, guardian_student_ids, head_teacher_class
 from backend.common.clock import local_now, now, today
+from backend.common.states import IllegalTransition
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound, ValidationFailed
 from backend.notifications.outbox import enqueue, notify_guardians
@@ -30,7 +31,7 @@ from backend.pickup.errors import (
 )
 from backend.pickup.models import DismissalRelease, Handoff, PickupNotice, PickupPerson
 from backend.pickup.persons import self_leave_allowed, valid_person
-from backend.pickup.states import NOTICE_OPEN, IllegalTransition, notice_next
+from backend.pickup.states import NOTICE_OPEN, notice_next
 from backend.schools.models import Student
 from backend.terms.models import Term
 
