@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint, Page
 from backend.fees import exemptions, ledger, plans, views
 from backend.fees.schemas import (
     AdjustmentIn,
@@ -47,6 +47,7 @@ class FeeCap(MethodView):
 class Exemptions(MethodView):
     @blp.arguments(ExemptionQuery, location="query")
     @blp.response(200, ExemptionOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, school_id):
         """Exemption requests; a category chosen on a sign-up application shows here as a
         pending request too (source = application)."""

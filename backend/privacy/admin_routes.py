@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from backend.common.pagination import Blueprint, Page
 from backend.privacy import service
 from backend.privacy.schemas import (
     DecisionIn,
@@ -26,6 +26,7 @@ blp = Blueprint(
 class Requests(MethodView):
     @blp.arguments(DeletionQuery, location="query")
     @blp.response(200, DeletionOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, school_id):
         """Guardians' deletion requests."""
         return service.admin_requests(school_id, query.get("status"))
