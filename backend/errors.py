@@ -9,6 +9,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from backend.common.field_messages import localise
+
 log = logging.getLogger("kehou.errors")
 
 # code -> (status, Chinese message, English message)
@@ -103,10 +105,16 @@ def body(status: int, code: str, message: str, errors=None) -> dict:
     return payload
 
 
+def _details(errors, english: bool):
+    """Per-field details in the language of the message (never one of each)."""
+    return localise(errors, english) if errors else errors
+
+
 def render_domain_error(exc: DomainError):
     zh, en = exc.messages()
+    english = wants_english()
     return (
-        body(exc.status, exc.code, en if wants_english() else zh, exc.errors),
+        body(exc.status, exc.code, en if english else zh, _details(exc.errors, english)),
         exc.status,
         (exc.headers),
     )
@@ -145,7 +153,8 @@ def render_http_exception(exc: HTTPException):
         pass
     if status == 429 and "Retry-After" not in headers:
         headers["Retry-After"] = "60"
-    return body(status, code, en if wants_english() else zh, errors), status, headers
+    english = wants_english()
+    return body(status, code, en if english else zh, _details(errors, english)), status, headers
 
 
 def register_error_handlers(app) -> None:

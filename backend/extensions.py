@@ -9,6 +9,7 @@ from flask import current_app, g, request
 from flask_limiter import Limiter
 from flask_smorest import Api
 
+from backend.common.pagination import Blueprint
 from backend.errors import render_http_exception
 
 SECURITY_SCHEMES = {"bearerAuth": {"type": "http", "scheme": "bearer"}}
@@ -43,6 +44,12 @@ class KehouApi(Api):
             },
             lazy=True,
         )
+
+    def register_blueprint(self, blp, **options):
+        """Register a route module's blueprint; only the project's, so every list is bounded."""
+        if not isinstance(blp, Blueprint):
+            raise TypeError(f"{blp.name}: make it with backend.common.pagination.Blueprint")
+        super().register_blueprint(blp, **options)
 
     def handle_http_exception(self, error):
         return render_http_exception(error)

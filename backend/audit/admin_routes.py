@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.audit import service
 from backend.audit.schemas import AuditLogOut, AuditQuery
+from backend.common.pagination import Blueprint
 
 blp = Blueprint(
     "audit", __name__, url_prefix="/admin/api/v1/schools", description="Audit trail (痕迹管理)"

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from backend.audit.models import AuditChainHead, AuditLog
 from backend.common.clock import now
+from backend.common.pagination import paginate
 
 GENESIS = "0" * 64
 _PENDING = "kehou_audit_pending"
@@ -179,47 +180,38 @@ def list_for_school(school_id: int, query: dict, page: int, page_size: int):
     session = get_session()
     admin_school(session, current_actor(), school_id)
     stmt = _filtered(school_id, query)
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(
-        stmt.order_by(AuditLog.seq.desc()).offset((page - 1) * page_size).limit(page_size)
-    ).all()
-    return rows, total
+    return paginate(session, stmt.order_by(AuditLog.seq.desc()), page, page_size)
 
 
 def export_for_school(school_id: int, query: dict):
-    import io
-
-    from openpyxl import Workbook
-
+    """The school's audit log as an .xlsx (at most 50,000 rows, oldest first)."""
     from backend.auth.context import current_actor
     from backend.auth.scope import admin_school
-    from backend.common.clock import SCHOOL_TZ
+    from backend.common import xlsx
     from backend.database import get_session
 
     session = get_session()
     school = admin_school(session, current_actor(), school_id)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("审计日志")
-    ws.append(
-        ["序号", "时间", "操作者类型", "操作者", "操作", "对象", "对象ID", "IP", "变更前", "变更后"]
-    )
+    header = ["序号", "时间", "操作者类型", "操作者", "操作", "对象", "对象ID", "IP"]
+    header += ["变更前", "变更后"]
     rows = session.scalars(_filtered(school_id, query).order_by(AuditLog.seq).limit(50_000))
-    for row in rows:
-        ws.append(
-            [
-                row.seq,
-                row.created_at.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M:%S"),
-                row.actor_kind,
-                row.actor_id,
-                row.action,
-                row.object_type,
-                row.object_id,
-                row.client_ip,
-                json.dumps(row.before, ensure_ascii=False) if row.before else "",
-                json.dumps(row.after, ensure_ascii=False) if row.after else "",
-            ]
-        )
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return buf, f"audit-{school.code}.xlsx"
+    book = xlsx.single_sheet("审计日志", header, (_export_row(row) for row in rows))
+    return book, f"audit-{school.code}.xlsx"
+
+
+def _export_row(row: AuditLog) -> list:
+    """One audit entry as a row of the export."""
+    from backend.common.clock import SCHOOL_TZ
+
+    return [
+        row.seq,
+        row.created_at.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+        row.actor_kind,
+        row.actor_id,
+        row.action,
+        row.object_type,
+        row.object_id,
+        row.client_ip,
+        json.dumps(row.before, ensure_ascii=False) if row.before else "",
+        json.dumps(row.after, ensure_ascii=False) if row.after else "",
+    ]

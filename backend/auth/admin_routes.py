@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_smorest import Blueprint
 
 from backend.auth import admin_service
 from backend.auth.admin_schemas import (
@@ -16,6 +15,7 @@ from backend.auth.admin_schemas import (
     TotpStateOut,
 )
 from backend.auth.context import public
+from backend.common.pagination import Blueprint
 from backend.extensions import limiter, rate_key_by_address
 
 blp = Blueprint(

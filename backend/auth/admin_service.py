@@ -18,6 +18,7 @@ from backend.auth.models import AdminAccount, AuthSession
 from backend.auth.scope import admin_school, require_platform_admin
 from backend.auth.sessions import open_session, revoke
 from backend.common.clock import now
+from backend.common.pagination import paginate
 from backend.database import unit_of_work
 from backend.districts.models import District
 from backend.errors import DomainError, NotFound, ValidationFailed, define
@@ -138,15 +139,12 @@ def list_school_admins(school_id: int, page: int, page_size: int) -> tuple[list[
     actor = require_admin()
     with unit_of_work() as session:
         admin_school(session, actor, school_id)
-        where = AdminAccount.school_id == school_id
-        total = session.scalar(sa.select(sa.func.count()).select_from(AdminAccount).where(where))
-        rows = session.scalars(
+        stmt = (
             sa.select(AdminAccount)
-            .where(where)
+            .where(AdminAccount.school_id == school_id)
             .order_by(AdminAccount.id)
-            .offset((page - 1) * page_size)
-            .limit(page_size)
-        ).all()
+        )
+        rows, total = paginate(session, stmt, page, page_size)
         return [admin_view(r) for r in rows], total
 
 

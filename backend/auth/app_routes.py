@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app, request
-from flask_smorest import Blueprint
 
 from backend.auth import service
 from backend.auth.context import public, require_user
 from backend.auth.schemas import PhoneIn, PhoneOut, RefreshIn, TokensOut, WeChatLoginIn
+from backend.common.pagination import Blueprint
 from backend.extensions import limiter, rate_key_by_address
 
 blp = Blueprint(

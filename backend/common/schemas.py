@@ -61,9 +61,37 @@ def Phone(**kwargs) -> fields.String:
     return fields.String(validate=validate.Regexp(PHONE_RE, error="请输入11位手机号"), **kwargs)
 
 
-class PageArgs(StrictSchema):
-    page = Int(load_default=1, validate=validate.Range(min=1, max=100000))
-    page_size = Int(load_default=20, validate=validate.Range(min=1, max=100))
+MAX_PAGE = 100_000  # keeps (page - 1) * page_size inside a 32-bit offset
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+PAGINATION_ARGS = ("page", "page_size")
+
+
+class PageArgs(ma.Schema):
+    """page/page_size of every list, bounded (the route's other query parameters pass)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_PAGE),
+        metadata={"description": "Page number, from 1"},
+    )
+    page_size = fields.Integer(
+        load_default=DEFAULT_PAGE_SIZE,
+        validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+        metadata={"description": f"Items per page, at most {MAX_PAGE_SIZE}"},
+    )
+
+
+class ListQuery(StrictSchema):
+    """A list's query filters: unknown parameters are refused, page/page_size pass to
+    the pagination (flask-smorest parses them from the same query string)."""
+
+    @ma.pre_load
+    def _drop_pagination(self, data, **kwargs):
+        return {k: v for k, v in data.items() if k not in PAGINATION_ARGS}
 
 
 class Instant(fields.DateTime):

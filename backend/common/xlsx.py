@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV/DDE injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A signed amount ("-12.50") runs nothing; it stays as written.
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
 def safe_cell(value):
     """The value as a spreadsheet shows it as plain text (formulas prefixed with ')."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_START)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from backend.common.pagination import Blueprint
 from backend.complaints import handling
 from backend.complaints.schemas import (
     ComplaintQuery,
@@ -21,14 +21,13 @@ blp = Blueprint(
     url_prefix="/admin/api/v1/schools",
     description="Complaints (监督举报, R16): anonymous ones show no filer and no pupil.",
 )
-PAGE = {"page_size": 20, "max_page_size": 100}
 
 
 @blp.route("/<int:school_id>/complaints")
 class Complaints(MethodView):
     @blp.arguments(ComplaintQuery, location="query", unknown=None)
     @blp.response(200, OfficeComplaintOut(many=True))
-    @blp.paginate(**PAGE)
+    @blp.paginate()
     def get(self, query, school_id, pagination_parameters):
         """The school's complaints, newest first; filter by status, category, overdue."""
         p = pagination_parameters

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint
 from backend.complaints import filing
 from backend.complaints.schemas import (
     ComplaintCreatedOut,
@@ -22,14 +22,13 @@ blp = Blueprint(
     description="Complaints (监督举报, R16): any guardian or staff member of a school files "
     "one and follows it to its reply. Only the filer sees their own complaints.",
 )
-PAGE = {"page_size": 20, "max_page_size": 100}
 FILING_LIMIT = "10/hour"  # per signed-in user: nobody floods the office
 
 
 @blp.route("")
 class Complaints(MethodView):
     @blp.response(200, MyComplaintOut(many=True))
-    @blp.paginate(**PAGE)
+    @blp.paginate()
     def get(self, pagination_parameters):
         """My complaints, newest first."""
         p = pagination_parameters

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint, Page
 from backend.courses import catalogue, lottery, providers, rosters
 from backend.courses.schemas import (
     BalanceOut,
@@ -36,6 +36,7 @@ TERM = "/<int:school_id>/terms/<int:term_id>"
 @blp.route("/<int:school_id>/providers")
 class Providers(MethodView):
     @blp.response(200, ProviderOut(many=True))
+    @blp.paginate(Page)
     def get(self, school_id):
         """The school's providers, blacklisted ones included (with the end of the ban)."""
         return providers.list_for_school(school_id)
@@ -75,6 +76,7 @@ class ProviderBlacklist(MethodView):
 @blp.route(f"{TERM}/courses")
 class Courses(MethodView):
     @blp.response(200, CourseOut(many=True))
+    @blp.paginate(Page)
     def get(self, school_id, term_id):
         """The term's courses with seats taken and waitlist lengths."""
         return catalogue.list_for_term(school_id, term_id)
@@ -119,6 +121,7 @@ class CourseItem(MethodView):
 @blp.route(f"{TERM}/courses/<int:course_id>/roster")
 class CourseRoster(MethodView):
     @blp.response(200, RosterRowOut(many=True))
+    @blp.paginate(Page)
     def get(self, school_id, term_id, course_id):
         """Pupils with a seat (by class), then the waitlist in order."""
         return rosters.admin_roster(school_id, term_id, course_id)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint, Page
 from backend.courses import lottery, rosters, selection
 from backend.courses.schemas import (
     CatalogueOut,
@@ -33,6 +33,7 @@ SELECTION_LIMIT = "60/minute"
 class TermCourses(MethodView):
     @blp.arguments(CatalogueQuery, location="query")
     @blp.response(200, CatalogueOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, term_id):
         """Open courses of the term for one of my children: seats left, waitlist length,
         and whether the child may choose each one now (`ineligible_reason` when not)."""
@@ -43,6 +44,7 @@ class TermCourses(MethodView):
 class Selections(MethodView):
     @blp.arguments(SelectionQuery, location="query")
     @blp.response(200, SelectionOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, **_):
         """My child's live selections (confirmed, or waitlisted with the position)."""
         return selection.list_selections(query["student_id"], query.get("term_id"))
@@ -79,6 +81,7 @@ class SelectionItem(MethodView):
 class Timetable(MethodView):
     @blp.arguments(TermQuery, location="query")
     @blp.response(200, TimetableDayOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, student_id):
         """My child's week, Monday to Friday, with the courses of the term."""
         return rosters.timetable(student_id, query["term_id"])
@@ -88,6 +91,7 @@ class Timetable(MethodView):
 class ClassCourses(MethodView):
     @blp.arguments(TermQuery, location="query")
     @blp.response(200, ClassCourseOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, class_id):
         """Head teacher: which of my class's pupils sit in which course."""
         return rosters.class_courses(class_id, query["term_id"])

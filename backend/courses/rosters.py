@@ -3,12 +3,11 @@ their class, and a pupil's weekly timetable for the guardian."""
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
 
 from backend.auth.context import current_actor, require_user
 from backend.auth.scope import admin_school, guardian_student, head_teacher_class
+from backend.common import xlsx
 from backend.courses import access
 from backend.courses.models import Course, Selection
 from backend.database import get_session
@@ -55,32 +54,21 @@ def admin_roster(school_id: int, term_id: int, course_id: int) -> list[dict]:
 
 
 def admin_roster_xlsx(school_id: int, term_id: int, course_id: int):
-    from openpyxl import Workbook
-
+    """The course's roster as an .xlsx the office can print (名单)."""
     session = get_session()
     admin_school(session, current_actor(), school_id)
     term = access.term_of_school(session, school_id, term_id)
     course = access.course_of_term(session, term, course_id)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("名单")
     days = "、".join(WEEKDAY_ZH[d] for d in course.weekdays)
-    ws.append([course.name, f"{days} {course.start_time:%H:%M}-{course.end_time:%H:%M}"])
-    ws.append(["地点", course.location or "", "容量", course.capacity])
-    ws.append(["学号", "姓名", "班级", "状态", "候补顺序"])
+    title = [course.name, f"{days} {course.start_time:%H:%M}-{course.end_time:%H:%M}"]
+    rows = [["地点", course.location or "", "容量", course.capacity]]
+    rows.append(["学号", "姓名", "班级", "状态", "候补顺序"])
     for r in _roster_rows(session, course):
-        ws.append(
-            [
-                r["student_no"],
-                r["name"],
-                r["class_name"],
-                STATUS_ZH[r["status"]],
-                r["waitlist_position"] or "",
-            ]
+        status = STATUS_ZH[r["status"]]
+        rows.append(
+            [r["student_no"], r["name"], r["class_name"], status, r["waitlist_position"] or ""]
         )
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return buf, f"course-{course.id}-roster.xlsx"
+    return xlsx.single_sheet("名单", title, rows), f"course-{course.id}-roster.xlsx"
 
 
 def class_courses(class_id: int, term_id: int) -> list[dict]:

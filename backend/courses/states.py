@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from backend.common import states as common_states
+
 STATES = ("confirmed", "waitlisted", "dropped")
 # How a selection comes to life: a free seat, or the queue when full and asked for.
 INITIAL = {"seat": "confirmed", "queue": "waitlisted"}
@@ -16,15 +18,13 @@ ACTIONS = sorted({action for _, action in TRANSITIONS})
 
 
 def allowed(state: str, action: str) -> bool:
-    return (state, action) in TRANSITIONS
+    """Whether the table has a step for `action` from `state`."""
+    return common_states.allowed(TRANSITIONS, state, action)
 
 
 def apply(state: str, action: str) -> str:
-    """The next state, or ValueError for a transition the table does not allow."""
-    target = TRANSITIONS.get((state, action))
-    if target is None:
-        raise ValueError(f"{action} not allowed from {state}")
-    return target
+    """The next state (409 illegal_transition when the table has none)."""
+    return common_states.step(TRANSITIONS, state, action)
 
 
 def frees_seat(state: str, action: str) -> bool:

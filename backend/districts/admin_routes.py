@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 
 from flask import send_file
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint
 from backend.complaints.schemas import DistrictComplaintOut, ReplyIn
 from backend.districts import blacklist, complaint_oversight, districts, filings, oversight
 from backend.districts.schemas import (
@@ -27,7 +27,6 @@ from backend.districts.schemas import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PAGE = {"page_size": 20, "max_page_size": 100}
 
 blp = Blueprint(
     "districts",
@@ -48,7 +47,7 @@ def create_district(args):
 
 @blp.route("", methods=["GET"])
 @blp.response(200, DistrictOut(many=True))
-@blp.paginate(**PAGE)
+@blp.paginate()
 def list_districts(pagination_parameters):
     """All districts (platform admin), or the caller's own (district admin)."""
     p = pagination_parameters
@@ -72,7 +71,7 @@ def update_district(args, district_id):
 
 @blp.route("/<int:district_id>/schools", methods=["GET"])
 @blp.response(200, DistrictSchoolOut(many=True))
-@blp.paginate(**PAGE)
+@blp.paginate()
 def district_schools(district_id, pagination_parameters):
     """The district's schools."""
     p = pagination_parameters
@@ -83,7 +82,7 @@ def district_schools(district_id, pagination_parameters):
 @blp.route("/<int:district_id>/overview", methods=["GET"])
 @blp.arguments(DistrictOverviewQuery, location="query")
 @blp.response(200, OverviewRow(many=True))
-@blp.paginate(**PAGE)
+@blp.paginate()
 def overview(query, district_id, pagination_parameters):
     """Figures per school for the terms running on `on` (aggregates only, no pupil data)."""
     p = pagination_parameters
@@ -111,7 +110,7 @@ def overview_export(query, district_id):
 @blp.route("/<int:district_id>/filings", methods=["GET"])
 @blp.arguments(FilingQuery, location="query")
 @blp.response(200, FilingOut(many=True))
-@blp.paginate(**PAGE)
+@blp.paginate()
 def district_filings(query, district_id, pagination_parameters):
     """Filings of the district's schools, newest first (`status=submitted`: to decide)."""
     p = pagination_parameters
@@ -158,7 +157,7 @@ def add_blacklist(args, district_id):
 
 @blp.route("/<int:district_id>/provider-blacklist", methods=["GET"])
 @blp.response(200, DistrictBlacklistOut(many=True))
-@blp.paginate(**PAGE)
+@blp.paginate()
 def list_blacklist(district_id, pagination_parameters):
     """The district blacklist, newest first (lifted and expired entries stay on record)."""
     p = pagination_parameters
@@ -176,7 +175,7 @@ def lift_blacklist(district_id, entry_id):
 @blp.route("/<int:district_id>/complaints", methods=["GET"])
 @blp.arguments(DistrictComplaintQuery, location="query")
 @blp.response(200, DistrictComplaintOut(many=True))
-@blp.paginate(**PAGE)
+@blp.paginate()
 def district_complaints(query, district_id, pagination_parameters):
     """Escalated complaints and overdue ones of the district's schools, oldest due first.
 

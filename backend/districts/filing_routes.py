@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 
 from flask import send_file
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint
 from backend.districts import filings, oversight
 from backend.districts.filings import MAX_ATTACHMENT
 from backend.districts.schemas import (
@@ -19,8 +19,6 @@ from backend.districts.schemas import (
     FilingQuery,
     FilingResubmitIn,
 )
-
-PAGE = {"page_size": 20, "max_page_size": 100}
 
 blp = Blueprint(
     "school_filings",
@@ -42,7 +40,7 @@ def submit_filing(args, school_id):
 @blp.route("/<int:school_id>/filings", methods=["GET"])
 @blp.arguments(FilingQuery, location="query")
 @blp.response(200, FilingOut(many=True))
-@blp.paginate(**PAGE)
+@blp.paginate()
 def school_filings(query, school_id, pagination_parameters):
     """The school's filings, newest first, with their status."""
     p = pagination_parameters

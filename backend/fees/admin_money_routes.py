@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint, Page
 from backend.fees import disclosures, payments, settlement
 from backend.fees.schemas import (
     DisclosureIn,
@@ -68,6 +68,7 @@ class RefundComplete(MethodView):
 @blp.route("/<int:school_id>/terms/<int:term_id>/expenses")
 class Expenses(MethodView):
     @blp.response(200, ExpenseOut(many=True))
+    @blp.paginate(Page)
     def get(self, school_id, term_id):
         """The term's recorded expenses."""
         return settlement.expenses(school_id, term_id)
@@ -99,6 +100,7 @@ class TermSettlement(MethodView):
 @blp.route("/<int:school_id>/terms/<int:term_id>/disclosures")
 class Disclosures(MethodView):
     @blp.response(200, DisclosureOut(many=True))
+    @blp.paginate(Page)
     def get(self, school_id, term_id):
         """Published disclosures of the term, every version."""
         return disclosures.term_disclosures(school_id, term_id)
@@ -115,6 +117,7 @@ class Disclosures(MethodView):
 class SchoolDisclosures(MethodView):
     @blp.arguments(DisclosureQuery, location="query")
     @blp.response(200, DisclosureOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, school_id):
         """Published disclosures of the school."""
         return disclosures.office_disclosures(school_id, query.get("term_id"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint
 from backend.fees import exemptions, ledger, plans, views
 from backend.fees.schemas import (
     AdjustmentIn,
@@ -47,10 +47,13 @@ class FeeCap(MethodView):
 class Exemptions(MethodView):
     @blp.arguments(ExemptionQuery, location="query")
     @blp.response(200, ExemptionOut(many=True))
-    def get(self, query, school_id):
+    @blp.paginate()
+    def get(self, query, school_id, pagination_parameters):
         """Exemption requests; a category chosen on a sign-up application shows here as a
         pending request too (source = application)."""
-        return exemptions.office_exemptions(school_id, query)
+        p = pagination_parameters
+        rows, p.item_count = exemptions.office_exemptions(school_id, query, p.page, p.page_size)
+        return rows
 
 
 @blp.route("/<int:school_id>/exemptions/<int:exemption_id>/decision")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint, Page
 from backend.fees import disclosures, exemptions, views
 from backend.fees.schemas import (
     DisclosureOut,
@@ -23,6 +23,7 @@ blp = Blueprint("fees", __name__, url_prefix="/api/v1", description="Fees (æ”¶è´
 class StudentStatements(MethodView):
     @blp.arguments(FamilyStatementQuery, location="query")
     @blp.response(200, StatementOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, student_id):
         """My child's issued statements (never the office's drafts), oldest period first."""
         return views.family_statements(student_id, query.get("term_id"))
@@ -39,6 +40,7 @@ class StatementItem(MethodView):
 @blp.route("/students/<int:student_id>/exemptions")
 class StudentExemptions(MethodView):
     @blp.response(200, ExemptionOut(many=True))
+    @blp.paginate(Page)
     def get(self, student_id):
         """My child's exemption requests and their decisions."""
         return exemptions.family_exemptions(student_id)
@@ -57,6 +59,7 @@ class StudentExemptions(MethodView):
 class SchoolDisclosures(MethodView):
     @blp.arguments(DisclosureQuery, location="query")
     @blp.response(200, DisclosureOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, school_id):
         """The school's published income/expense disclosures (guardians and staff of the
         school; figures only)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar as pycal
-import io
 import re
 from datetime import date
 
@@ -12,6 +11,7 @@ import sqlalchemy as sa
 from backend.audit.service import record
 from backend.auth.context import current_actor, require_user
 from backend.auth.scope import admin_school
+from backend.common import xlsx
 from backend.common.clock import SCHOOL_TZ
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
@@ -213,8 +213,6 @@ ROWS = (
 
 def export(school_id: int, disclosure_id: int):
     """An .xlsx the school can print and post (收支公示)."""
-    from openpyxl import Workbook
-
     session = get_session()
     school = admin_school(session, current_actor(), school_id)
     row = session.scalar(
@@ -225,33 +223,26 @@ def export(school_id: int, disclosure_id: int):
     if row is None:
         raise NotFound()
     term = session.get(Term, row.term_id)
-    r = row.report
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "收支公示"
     label = "学期末" if row.period == "term" else row.period
-    ws.append([f"{school.name} {term.name} 课后服务收支公示（{label}，第{row.version}版）"])
-    ws.append(["期间", f"{r['starts_on']} 至 {r['ends_on']}"])
-    ws.append(["项目", "金额（元）/ 数量"])
+    title = f"{school.name} {term.name} 课后服务收支公示（{label}，第{row.version}版）"
+    book = xlsx.single_sheet("收支公示", [title], _export_rows(row.report))
+    return book, f"disclosure-{school.code}-{row.period}-v{row.version}.xlsx"
+
+
+def _export_rows(r: dict) -> list[list]:
+    """The disclosure's figures under its title: totals, expenses, the settlement."""
+    rows = [["期间", f"{r['starts_on']} 至 {r['ends_on']}"], ["项目", "金额（元）/ 数量"]]
     for title, key in ROWS:
         value = r[key]
-        ws.append([title, money.yuan(value) if key.endswith("_fen") else value])
-    ws.append([])
-    ws.append(["支出分类", "金额（元）"])
+        rows.append([title, money.yuan(value) if key.endswith("_fen") else value])
+    rows += [[], ["支出分类", "金额（元）"]]
     for category, amount in r["expenses_by_category"].items():
-        ws.append([EXPENSE_CATEGORY_ZH.get(category, category), money.yuan(amount)])
+        rows.append([EXPENSE_CATEGORY_ZH.get(category, category), money.yuan(amount)])
     if "settlement" in r:
-        ws.append([])
-        ws.append(
-            [
-                "期末结算",
-                {"surplus": "结余退还", "balanced": "收支平衡", "deficit": "亏损"}[
-                    r["settlement"]["status"]
-                ],
-            ]
-        )
-        ws.append(["结余退还合计（元）", money.yuan(r["settlement"]["refunded_fen"])])
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return buf, f"disclosure-{school.code}-{row.period}-v{row.version}.xlsx"
+        outcome = {"surplus": "结余退还", "balanced": "收支平衡", "deficit": "亏损"}
+        rows += [
+            [],
+            ["期末结算", outcome[r["settlement"]["status"]]],
+            ["结余退还合计（元）", money.yuan(r["settlement"]["refunded_fen"])],
+        ]
+    return rows

@@ -8,6 +8,7 @@ from backend.audit.service import record
 from backend.auth.context import current_actor, require_user
 from backend.auth.scope import admin_school, guardian_student
 from backend.common.clock import now
+from backend.common.pagination import paginate
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound, define
 from backend.fees.access import ensure_not_settled, office_term
@@ -146,7 +147,8 @@ def _sync_from_applications(session, school_id: int) -> None:
         session.flush()
 
 
-def office_exemptions(school_id: int, query: dict) -> list[dict]:
+def office_exemptions(school_id: int, query: dict, page: int, page_size: int):
+    """(a page of the school's exemption requests, total), oldest first."""
     with unit_of_work() as session:
         admin_school(session, current_actor(), school_id)
         _sync_from_applications(session, school_id)
@@ -154,7 +156,8 @@ def office_exemptions(school_id: int, query: dict) -> list[dict]:
         for key in ("term_id", "status", "student_id"):
             if query.get(key) is not None:
                 stmt = stmt.where(getattr(FeeExemption, key) == query[key])
-        return [exemption_view(r) for r in session.scalars(stmt.order_by(FeeExemption.id))]
+        rows, total = paginate(session, stmt.order_by(FeeExemption.id), page, page_size)
+        return [exemption_view(r) for r in rows], total
 
 
 def decide(school_id: int, exemption_id: int, data: dict) -> dict:

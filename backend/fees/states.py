@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from backend.common.states import step
+
 STATEMENT_STATES = ("draft", "issued", "partially_paid", "paid", "settled", "void")
 # States a family sees and owes on (a draft is the office's; void and settled are closed).
 OPEN_STATES = ("issued", "partially_paid", "paid")
@@ -34,29 +36,23 @@ def paying_state(total_fen: int, covered_fen: int) -> str:
 
 
 def statement_next(state: str, action: str, total_fen: int = 0, covered_fen: int = 0) -> str:
-    """The next statement state, or ValueError for a transition the table does not allow."""
-    target = STATEMENT_TRANSITIONS.get((state, action))
-    if target is None:
-        raise ValueError(f"{action} not allowed from {state}")
+    """The next statement state (409 illegal_transition when the table has none)."""
+    target = step(STATEMENT_TRANSITIONS, state, action)
     if target == "*":
         return paying_state(total_fen, covered_fen)
     return target
 
 
-def _next(table: dict, state: str, action: str) -> str:
-    target = table.get((state, action))
-    if target is None:
-        raise ValueError(f"{action} not allowed from {state}")
-    return target
-
-
 def payment_next(state: str, action: str) -> str:
-    return _next(PAYMENT_TRANSITIONS, state, action)
+    """The next offline payment state (409 illegal_transition when the table has none)."""
+    return step(PAYMENT_TRANSITIONS, state, action)
 
 
 def refund_next(state: str, action: str) -> str:
-    return _next(REFUND_TRANSITIONS, state, action)
+    """The next refund state (409 illegal_transition when the table has none)."""
+    return step(REFUND_TRANSITIONS, state, action)
 
 
 def exemption_next(state: str, action: str) -> str:
-    return _next(EXEMPTION_TRANSITIONS, state, action)
+    """The next exemption state (409 illegal_transition when the table has none)."""
+    return step(EXEMPTION_TRANSITIONS, state, action)

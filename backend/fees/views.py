@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 
 import sqlalchemy as sa
 
 from backend.auth.context import current_actor, require_user
 from backend.auth.scope import admin_school, guardian_student
+from backend.common import xlsx
+from backend.common.pagination import paginate
 from backend.database import get_session
 from backend.errors import NotFound
 from backend.fees import money
@@ -134,12 +135,8 @@ def office_statements(school_id: int, query: dict, page: int, page_size: int):
     session = get_session()
     admin_school(session, current_actor(), school_id)
     stmt = _office_query(school_id, query)
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    rows = session.execute(
-        stmt.order_by(Statement.period, SchoolClass.name, Student.student_no, Statement.id)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
+    stmt = stmt.order_by(Statement.period, SchoolClass.name, Student.student_no, Statement.id)
+    rows, total = paginate(session, stmt, page, page_size, rows=True)
     return [_office_row(*r) for r in rows], total
 
 
@@ -173,39 +170,32 @@ STATUS_ZH = {
 
 def export_statements(school_id: int, query: dict):
     """An .xlsx of the matching statements (one row each, amounts in yuan and fen)."""
-    from openpyxl import Workbook
-
     session = get_session()
     school = admin_school(session, current_actor(), school_id)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("账单")
-    ws.append(
-        ["账单号", "账期", "班级", "学号", "姓名", "状态", "应收(元)", "已缴(元)", "已退(元)"]
-        + ["结余转出(元)", "待缴(元)", "应收(分)", "待缴(分)"]
-    )
+    header = ["账单号", "账期", "班级", "学号", "姓名", "状态", "应收(元)", "已缴(元)"]
+    header += ["已退(元)", "结余转出(元)", "待缴(元)", "应收(分)", "待缴(分)"]
     stmt = _office_query(school_id, query).order_by(
         Statement.period, SchoolClass.name, Student.student_no
     )
-    for st, name, student_no, class_name in session.execute(stmt.limit(100_000)):
-        row = _office_row(st, name, student_no, class_name)
-        ws.append(
-            [
-                st.id,
-                st.period,
-                class_name,
-                student_no,
-                name,
-                STATUS_ZH.get(st.status, st.status),
-                money.yuan(row["total_fen"]),
-                money.yuan(row["paid_fen"]),
-                money.yuan(row["refunded_fen"]),
-                money.yuan(row["carried_out_fen"]),
-                money.yuan(row["balance_fen"]),
-                row["total_fen"],
-                row["balance_fen"],
-            ]
-        )
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return buf, f"statements-{school.code}.xlsx"
+    rows = (_export_row(*r) for r in session.execute(stmt.limit(100_000)))
+    return xlsx.single_sheet("账单", header, rows), f"statements-{school.code}.xlsx"
+
+
+def _export_row(st: Statement, name: str, student_no: str, class_name: str) -> list:
+    """One statement as a row of the export."""
+    row = _office_row(st, name, student_no, class_name)
+    return [
+        st.id,
+        st.period,
+        class_name,
+        student_no,
+        name,
+        STATUS_ZH.get(st.status, st.status),
+        money.yuan(row["total_fen"]),
+        money.yuan(row["paid_fen"]),
+        money.yuan(row["refunded_fen"]),
+        money.yuan(row["carried_out_fen"]),
+        money.yuan(row["balance_fen"]),
+        row["total_fen"],
+        row["balance_fen"],
+    ]

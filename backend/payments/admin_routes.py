@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from backend.common.pagination import Blueprint
 from backend.payments import reconcile, refunds
 from backend.payments.schemas import ReconciliationOut, ReconciliationQuery, WeChatRefundOut
 

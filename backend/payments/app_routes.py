@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import jsonify, make_response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.context import public
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint
 from backend.extensions import limiter
 from backend.payments import notify, orders
 from backend.payments.schemas import PayOrderOut, PayStartIn, WeChatNotifyAnswer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from backend.common.states import step
+
 ORDER_STATES = ("created", "paid", "closed")
 ORDER_TRANSITIONS: dict[tuple[str, str], str] = {
     ("created", "pay"): "paid",
@@ -41,16 +43,11 @@ TRADE_STATE_ACTION = {
 }
 
 
-def _next(table: dict, state: str, action: str) -> str:
-    target = table.get((state, action))
-    if target is None:
-        raise ValueError(f"{action} not allowed from {state}")
-    return target
-
-
 def order_next(state: str, action: str) -> str:
-    return _next(ORDER_TRANSITIONS, state, action)
+    """The next WeChat order state (409 illegal_transition when the table has none)."""
+    return step(ORDER_TRANSITIONS, state, action)
 
 
 def refund_next(state: str, action: str) -> str:
-    return _next(REFUND_TRANSITIONS, state, action)
+    """The next WeChat refund state (409 illegal_transition when the table has none)."""
+    return step(REFUND_TRANSITIONS, state, action)

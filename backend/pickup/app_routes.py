@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint, Page
 from backend.extensions import limiter
 from backend.pickup import codes, notices, persons
 from backend.pickup.schemas import (
@@ -29,7 +29,6 @@ blp = Blueprint(
     description="Pickup (接送): authorised persons, self-leave permission, pickup notices and "
     "handoff codes, kept by the pupil's guardians. Other families' pupils answer 404.",
 )
-PAGE = {"page_size": 20, "max_page_size": 100}
 # Room for the multipart envelope around the largest accepted photo.
 _PHOTO_BODY_LIMIT = persons.PHOTO_MAX_BYTES + 64 * 1024
 
@@ -44,6 +43,7 @@ def _allow_photo_upload():
 @blp.route("/students/<int:student_id>/pickup-persons")
 class Persons(MethodView):
     @blp.response(200, PickupPersonOut(many=True))
+    @blp.paginate(Page)
     def get(self, student_id):
         """The pupil's authorised pickup persons (standing ones and upcoming delegates)."""
         return persons.list_persons(student_id)
@@ -111,7 +111,7 @@ class SelfLeave(MethodView):
 class Notices(MethodView):
     @blp.arguments(NoticeQuery, location="query", unknown=None)
     @blp.response(200, NoticeOut(many=True))
-    @blp.paginate(**PAGE)
+    @blp.paginate()
     def get(self, query, pagination_parameters):
         """My children's notices, newest first, replaced and cancelled ones included."""
         p = pagination_parameters

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from backend.common.pagination import Blueprint, Page
 from backend.pickup import attendance, dismissal
 from backend.pickup.schemas import (
     AttendanceIn,
@@ -29,6 +29,7 @@ blp = Blueprint(
 class Board(MethodView):
     @blp.arguments(PickupDateQuery, location="query", unknown=None)
     @blp.response(200, DismissalRowOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, class_id):
         """The day's enrolled pupils with plan, pickup time, person and status, ordered by
         pickup time (no notice = `regular` at service end)."""
@@ -39,6 +40,7 @@ class Board(MethodView):
 class Overdue(MethodView):
     @blp.arguments(PickupDateQuery, location="query", unknown=None)
     @blp.response(200, DismissalOverdueOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, class_id):
         """Pupils still in school after service end + the term's grace minutes (empty before)."""
         return dismissal.overdue(class_id, query.get("date"))
@@ -60,6 +62,7 @@ class Release(MethodView):
 class Attendance(MethodView):
     @blp.arguments(PickupDateQuery, location="query", unknown=None)
     @blp.response(200, AttendanceOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, class_id):
         """The day's attendance sheet (status null = not marked yet)."""
         return attendance.get_attendance(class_id, query.get("date"))

@@ -68,7 +68,7 @@ def void_codes_of_person(session, person_id: int) -> int:
     return session.execute(
         sa.update(HandoffCode)
         .where(HandoffCode.person_id == person_id, HandoffCode.status == "active")
-        .values(status="void", closed_at=now())
+        .values(status=code_next("active", "void"), closed_at=now())
     ).rowcount
 
 
@@ -80,7 +80,9 @@ def void_codes_of_pupil(session, student_id: int, day, except_id: int | None = N
     )
     if except_id is not None:
         query = query.where(HandoffCode.id != except_id)
-    return session.execute(query.values(status="void", closed_at=now())).rowcount
+    return session.execute(
+        query.values(status=code_next("active", "void"), closed_at=now())
+    ).rowcount
 
 
 def _insert_unique(session, row: HandoffCode) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint
 from backend.extensions import limiter
 from backend.pickup import gate
 from backend.pickup.schemas import GateIn, GateVerifyOut, HandoffIn, HandoffOut

@@ -14,7 +14,7 @@ from backend.notifications.outbox import notify_guardians
 from backend.pickup.common import head_teacher_ids, hhmm, notify_users
 from backend.pickup.dismissal import overdue_rows
 from backend.pickup.models import HandoffCode, PickupAlert, PickupNotice
-from backend.pickup.states import CODE_TRANSITIONS, NOTICE_OPEN, NOTICE_TRANSITIONS
+from backend.pickup.states import NOTICE_OPEN, code_next, notice_next
 from backend.schools.models import SchoolClass
 from backend.terms import calendar as cal
 from backend.terms.models import Term
@@ -96,7 +96,7 @@ def alert_overdue() -> int:
 def expire_day() -> dict:
     """Codes and notices of past days (and codes past their expiry) are closed as expired."""
     day, moment = today(), now()
-    expired_code = CODE_TRANSITIONS[("active", "expire")]
+    expired_code = code_next("active", "expire")
     with unit_of_work() as session:
         codes = session.execute(
             sa.update(HandoffCode)
@@ -111,7 +111,7 @@ def expire_day() -> dict:
             notices += session.execute(
                 sa.update(PickupNotice)
                 .where(PickupNotice.status == state, PickupNotice.day < day)
-                .values(status=NOTICE_TRANSITIONS[(state, "expire")], closed_at=moment)
+                .values(status=notice_next(state, "expire"), closed_at=moment)
             ).rowcount
     return {"codes_expired": codes, "notices_expired": notices}
 

@@ -13,6 +13,8 @@ from backend.audit.service import record
 from backend.auth.context import require_user
 from backend.auth.scope import guardian_student, guardian_student_ids, head_teacher_class
 from backend.common.clock import now, today
+from backend.common.pagination import paginate
+from backend.common.states import IllegalTransition
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
 from backend.notifications.outbox import enqueue, notify_guardians
@@ -26,7 +28,7 @@ from backend.pickup.errors import (
     NotEnrolled,
 )
 from backend.pickup.models import LeaveDay, LeaveRequest
-from backend.pickup.states import IllegalTransition, leave_next
+from backend.pickup.states import leave_next
 from backend.schools.models import Student
 from backend.terms import calendar as cal
 
@@ -154,10 +156,7 @@ def list_leave(student_id, class_id, status, page: int, page_size: int):
         query = query.where(LeaveRequest.student_id.in_(guardian_student_ids(session, actor)))
     if status is not None:
         query = query.where(LeaveRequest.status == status)
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = session.scalars(
-        query.order_by(LeaveRequest.id.desc()).offset((page - 1) * page_size).limit(page_size)
-    ).all()
+    rows, total = paginate(session, query.order_by(LeaveRequest.id.desc()), page, page_size)
     return [leave_view(session, r) for r in rows], total
 
 

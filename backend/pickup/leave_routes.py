@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint
 from backend.pickup import leave
 from backend.pickup.schemas import LeaveDecisionIn, LeaveIn, LeaveOut, LeaveQuery
 
@@ -16,14 +16,13 @@ blp = Blueprint(
     description="Leave (请假) from after-school service. A day is `refundable` when the request "
     "was made at least one day before it; the fees work refunds approved refundable days.",
 )
-PAGE = {"page_size": 20, "max_page_size": 100}
 
 
 @blp.route("")
 class LeaveRequests(MethodView):
     @blp.arguments(LeaveQuery, location="query", unknown=None)
     @blp.response(200, LeaveOut(many=True))
-    @blp.paginate(**PAGE)
+    @blp.paginate()
     def get(self, query, pagination_parameters):
         """My children's requests (or `student_id`'s); a head teacher passes `class_id`."""
         p = pagination_parameters

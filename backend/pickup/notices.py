@@ -8,6 +8,8 @@ from backend.audit.service import record
 from backend.auth.context import require_user
 from backend.auth.scope import guardian_student, guardian_student_ids, head_teacher_class
 from backend.common.clock import local_now, now, today
+from backend.common.pagination import paginate
+from backend.common.states import IllegalTransition
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound, ValidationFailed
 from backend.notifications.outbox import enqueue, notify_guardians
@@ -30,7 +32,7 @@ from backend.pickup.errors import (
 )
 from backend.pickup.models import DismissalRelease, Handoff, PickupNotice, PickupPerson
 from backend.pickup.persons import self_leave_allowed, valid_person
-from backend.pickup.states import NOTICE_OPEN, IllegalTransition, notice_next
+from backend.pickup.states import NOTICE_OPEN, notice_next
 from backend.schools.models import Student
 from backend.terms.models import Term
 
@@ -303,12 +305,8 @@ def list_notices(student_id, day, page: int, page_size: int) -> tuple[list[dict]
     query = sa.select(PickupNotice).where(PickupNotice.student_id.in_(ids))
     if day is not None:
         query = query.where(PickupNotice.day == day)
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = session.scalars(
-        query.order_by(PickupNotice.day.desc(), PickupNotice.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
+    query = query.order_by(PickupNotice.day.desc(), PickupNotice.id.desc())
+    rows, total = paginate(session, query, page, page_size)
     person_ids = {n.pickup_person_id for n in rows if n.pickup_person_id}
     persons = {
         p.id: p

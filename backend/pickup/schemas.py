@@ -5,11 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from backend.common.schemas import Id, Instant, Phone, Relation, Str, StrictSchema
+from backend.common.schemas import Id, Instant, ListQuery, Phone, Relation, Str, StrictSchema
 from backend.pickup.models import NOTICE_KINDS
 from backend.pickup.states import NOTICE_STATES
 
-_PAGINATION = ("page", "page_size")
 HHMM = {"format": "%H:%M"}
 
 
@@ -27,15 +26,7 @@ class StrictBool(fields.Boolean):
         return value
 
 
-class PickupListQuery(StrictSchema):
-    """Query filters: unknown parameters are rejected, pagination ones pass through."""
-
-    @ma.pre_load
-    def _drop_pagination(self, data, **kwargs):
-        return {k: v for k, v in data.items() if k not in _PAGINATION}
-
-
-class PickupDateQuery(StrictSchema):
+class PickupDateQuery(ListQuery):
     date = fields.Date(metadata={"description": "YYYY-MM-DD; today when omitted"})
 
 
@@ -129,7 +120,7 @@ class NoticeOut(ma.Schema):
     created_at = Instant()
 
 
-class NoticeQuery(PickupListQuery):
+class NoticeQuery(ListQuery):
     student_id = QueryId()
     date = fields.Date()
 
@@ -283,7 +274,7 @@ class LeaveOut(ma.Schema):
     decided_at = Instant(allow_none=True)
 
 
-class LeaveQuery(PickupListQuery):
+class LeaveQuery(ListQuery):
     student_id = QueryId()
     class_id = QueryId(metadata={"description": "head teacher: the requests of my class"})
     status = fields.String(

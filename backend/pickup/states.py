@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from backend.common.states import step
+
 NOTICE_STATES = (
     "submitted",
     "acknowledged",
@@ -50,29 +52,16 @@ LEAVE_TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 
-class IllegalTransition(Exception):
-    """The action is not allowed from the current state."""
-
-    def __init__(self, state: str, action: str):
-        super().__init__(f"{action} not allowed from {state}")
-        self.state = state
-        self.action = action
-
-
-def _step(table: dict, state: str, action: str) -> str:
-    try:
-        return table[(state, action)]
-    except KeyError:
-        raise IllegalTransition(state, action) from None
-
-
 def notice_next(state: str, action: str) -> str:
-    return _step(NOTICE_TRANSITIONS, state, action)
+    """The next notice state (409 illegal_transition when the table has none)."""
+    return step(NOTICE_TRANSITIONS, state, action)
 
 
 def code_next(state: str, action: str) -> str:
-    return _step(CODE_TRANSITIONS, state, action)
+    """The next handoff-code state (409 illegal_transition when the table has none)."""
+    return step(CODE_TRANSITIONS, state, action)
 
 
 def leave_next(state: str, action: str) -> str:
-    return _step(LEAVE_TRANSITIONS, state, action)
+    """The next leave-request state (409 illegal_transition when the table has none)."""
+    return step(LEAVE_TRANSITIONS, state, action)

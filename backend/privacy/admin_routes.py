@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from backend.common.pagination import Blueprint
 from backend.privacy import service
 from backend.privacy.schemas import (
     DecisionIn,
@@ -26,9 +26,14 @@ blp = Blueprint(
 class Requests(MethodView):
     @blp.arguments(DeletionQuery, location="query")
     @blp.response(200, DeletionOut(many=True))
-    def get(self, query, school_id):
+    @blp.paginate()
+    def get(self, query, school_id, pagination_parameters):
         """Guardians' deletion requests."""
-        return service.admin_requests(school_id, query.get("status"))
+        p = pagination_parameters
+        rows, p.item_count = service.admin_requests(
+            school_id, query.get("status"), p.page, p.page_size
+        )
+        return rows
 
 
 @blp.route("/<int:school_id>/data-deletion-requests/<int:request_id>/complete")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from backend.common.pagination import Blueprint, Page
 from backend.extensions import limiter
 from backend.privacy import service
 from backend.privacy.schemas import DeletionIn, DeletionOut, ExportOut
@@ -24,6 +24,7 @@ class DataExport(MethodView):
 @blp.route("/data-deletion-requests")
 class DeletionRequests(MethodView):
     @blp.response(200, DeletionOut(many=True))
+    @blp.paginate(Page)
     def get(self):
         """My deletion requests and what the school decided."""
         return service.my_requests()

@@ -12,6 +12,7 @@ from backend.auth.context import current_actor, require_user
 from backend.auth.models import AuthSession, User
 from backend.auth.scope import admin_school, guardian_student, guardian_student_ids
 from backend.common.clock import now, today
+from backend.common.pagination import paginate
 from backend.common.privacy import mask_phone
 from backend.database import Base, get_session, unit_of_work
 from backend.errors import NotFound, define
@@ -145,13 +146,14 @@ def delete_account() -> None:
         record(session, action="privacy.account_deleted", object_type="user", object_id=user.id)
 
 
-def admin_requests(school_id: int, status: str | None) -> list[DeletionRequest]:
+def admin_requests(school_id: int, status: str | None, page: int, page_size: int):
+    """(a page of the school's deletion requests, total), oldest first."""
     session = get_session()
     admin_school(session, current_actor(), school_id)
     stmt = sa.select(DeletionRequest).where(DeletionRequest.school_id == school_id)
     if status:
         stmt = stmt.where(DeletionRequest.status == status)
-    return list(session.scalars(stmt.order_by(DeletionRequest.id)))
+    return paginate(session, stmt.order_by(DeletionRequest.id), page, page_size)
 
 
 def decide_request(school_id: int, request_id: int, complete: bool, response: str | None):

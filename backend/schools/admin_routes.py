@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 from flask import current_app, request, send_file
-from flask_smorest import Blueprint
 
 from backend.auth import admin_service
 from backend.auth.admin_schemas import AdminCreateIn, AdminOut
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint
 from backend.schools import placement, roster_import, service
 from backend.schools.schemas import (
     BindingCodeIn,
@@ -45,7 +45,6 @@ blp = Blueprint(
     "Ids in a request body that are not of this school answer 422 on that field.",
 )
 
-PAGE = {"page_size": 20, "max_page_size": 100}
 # Query schemas are passed unknown=None so that their own RAISE applies: webargs would
 # otherwise drop a mistyped filter silently and return an unfiltered list.
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,7 +71,7 @@ def create_school(args):
 
 @blp.route("", methods=["GET"])
 @blp.response(200, SchoolOut(many=True))
-@blp.paginate(**PAGE)
+@blp.paginate()
 def list_schools(pagination_parameters):
     """The schools the caller may run: all for a platform admin, else their own."""
     p = pagination_parameters
@@ -105,7 +104,7 @@ def create_school_admin(args, school_id):
 
 @blp.route("/<int:school_id>/admins", methods=["GET"])
 @blp.response(200, AdminOut(many=True))
-@blp.paginate(**PAGE)
+@blp.paginate()
 def list_school_admins(school_id, pagination_parameters):
     p = pagination_parameters
     items, p.item_count = admin_service.list_school_admins(school_id, p.page, p.page_size)
@@ -123,7 +122,7 @@ def create_grade(args, school_id):
 
 @blp.route("/<int:school_id>/grades", methods=["GET"])
 @blp.response(200, GradeOut(many=True))
-@blp.paginate(**PAGE)
+@blp.paginate()
 def list_grades(school_id, pagination_parameters):
     p = pagination_parameters
     items, p.item_count = service.list_grades(school_id, p.page, p.page_size)
@@ -142,7 +141,7 @@ def create_class(args, school_id):
 @blp.route("/<int:school_id>/classes", methods=["GET"])
 @blp.arguments(ClassQuery, location="query", unknown=None)
 @blp.response(200, ClassOut(many=True))
-@blp.paginate(**PAGE)
+@blp.paginate()
 def list_classes(args, school_id, pagination_parameters):
     p = pagination_parameters
     items, p.item_count = service.list_classes(school_id, args.get("grade_id"), p.page, p.page_size)
@@ -161,7 +160,7 @@ def create_student(args, school_id):
 @blp.route("/<int:school_id>/students", methods=["GET"])
 @blp.arguments(StudentQuery, location="query", unknown=None)
 @blp.response(200, StudentOut(many=True))
-@blp.paginate(**PAGE)
+@blp.paginate()
 def list_students(args, school_id, pagination_parameters):
     """Pupils, filtered by class and/or `q`; guardian phones are masked."""
     p = pagination_parameters
@@ -242,7 +241,7 @@ def create_role_grant(args, school_id):
 @blp.route("/<int:school_id>/role-grants", methods=["GET"])
 @blp.arguments(RoleGrantQuery, location="query", unknown=None)
 @blp.response(200, RoleGrantOut(many=True))
-@blp.paginate(**PAGE)
+@blp.paginate()
 def list_role_grants(args, school_id, pagination_parameters):
     """Role grants with whether (and when) they were bound; codes are never shown again."""
     p = pagination_parameters

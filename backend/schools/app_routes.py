@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint, Page
 from backend.extensions import limiter
 from backend.schools import binding
 from backend.schools.app_schemas import ChildIn, ChildOut, MeOut, RoleBindingIn, RoleOut
@@ -33,6 +33,7 @@ class Me(MethodView):
 @blp.route("/me/children")
 class Children(MethodView):
     @blp.response(200, ChildOut(many=True))
+    @blp.paginate(Page)
     def get(self):
         """Children bound to me."""
         from backend.auth.context import require_user

@@ -5,11 +5,17 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from backend.common.schemas import Id, Instant, Int, Phone, Relation, Str, StrictSchema
+from backend.common.schemas import (
+    Id,
+    Instant,
+    Int,
+    ListQuery,
+    Phone,
+    Relation,
+    Str,
+    StrictSchema,
+)
 from backend.schools.models import GRANTABLE_ROLES, LEVELS, PRIORITY_FLAGS
-
-# flask-smorest's pagination parses page/page_size from the same query string.
-_PAGINATION_ARGS = ("page", "page_size")
 
 
 class StrictBool(fields.Boolean):
@@ -31,14 +37,6 @@ class QueryBool(fields.Boolean):
 def QueryId(**kwargs) -> fields.Integer:
     """An id in the query string (which only carries text, so not strict)."""
     return fields.Integer(validate=validate.Range(min=1, max=2**62), **kwargs)
-
-
-class ListQuery(StrictSchema):
-    """Query-string filters: unknown parameters are rejected, pagination ones pass."""
-
-    @ma.pre_load
-    def _drop_pagination(self, data, **kwargs):
-        return {k: v for k, v in data.items() if k not in _PAGINATION_ARGS}
 
 
 class IdOut(ma.Schema):

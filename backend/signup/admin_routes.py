@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint
 from backend.signup import objections, publication, reports
 from backend.signup.admin_schemas import (
     ObjectionAnswerIn,

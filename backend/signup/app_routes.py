@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import request, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.common.idempotency import idempotent
+from backend.common.pagination import Blueprint, Page
 from backend.signup import objections, publication, reports, review, service
 from backend.signup.reports import XLSX
 from backend.signup.schemas import (
@@ -41,6 +41,7 @@ blp = Blueprint(
 class Applications(MethodView):
     @blp.arguments(ApplicationQuery, location="query")
     @blp.response(200, ApplicationBriefOut(many=True))
+    @blp.paginate(Page)
     def get(self, query):
         """My children's applications (filter by term_id, student_id), newest first."""
         return service.my_applications(query.get("term_id"), query.get("student_id"))
@@ -89,6 +90,7 @@ def resubmit(data, application_id):
 class Reviews(MethodView):
     @blp.arguments(ReviewQuery, location="query")
     @blp.response(200, ReviewRowOut(many=True))
+    @blp.paginate(Page)
     @blp.alt_response(403, description="No review role at that level")
     def get(self, query):
         """What waits at `level` in my scope (class: head teacher or class committee of the

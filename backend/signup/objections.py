@@ -8,6 +8,7 @@ from backend.audit.service import record
 from backend.auth.context import current_actor, require_user
 from backend.auth.scope import admin_school
 from backend.common.clock import now
+from backend.common.pagination import paginate
 from backend.database import get_session, unit_of_work
 from backend.errors import Forbidden, NotFound, ValidationFailed
 from backend.schools.models import Student
@@ -81,10 +82,7 @@ def objections(school_id: int, query: dict, page: int, page_size: int):
     for key in ("term_id", "state", "publication_id"):
         if query.get(key) is not None:
             stmt = stmt.where(getattr(Objection, key) == query[key])
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(
-        stmt.order_by(Objection.id.desc()).offset((page - 1) * page_size).limit(page_size)
-    ).all()
+    rows, total = paginate(session, stmt.order_by(Objection.id.desc()), page, page_size)
     return [objection_view(session, o) for o in rows], total
 
 

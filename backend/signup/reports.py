@@ -9,7 +9,9 @@ import sqlalchemy as sa
 
 from backend.auth.context import current_actor, require_user
 from backend.auth.scope import admin_school
+from backend.common import xlsx
 from backend.common.clock import SCHOOL_TZ
+from backend.common.pagination import paginate
 from backend.database import get_session
 from backend.errors import NotFound
 from backend.schools.models import Grade, SchoolClass
@@ -174,12 +176,7 @@ def office_list(school_id: int, term_id: int, query: dict, page: int, page_size:
     session = get_session()
     term = _office_term(session, school_id, term_id)
     stmt = _office_query(term, query)
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    apps = list(
-        session.scalars(
-            stmt.order_by(Application.id).offset((page - 1) * page_size).limit(page_size)
-        )
-    )
+    apps, total = paginate(session, stmt.order_by(Application.id), page, page_size)
     return rows_view(session, term, apps), total
 
 
@@ -245,58 +242,42 @@ def _fmt(dt) -> str:
     return dt.astimezone(SCHOOL_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
 
 
-def _cell(value):
-    # Text from families and reviewers must not run as a spreadsheet formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+HEADER = [
+    "申请编号",
+    "班级",
+    "学生",
+    "状态",
+    "待审层级",
+    "优先保障",
+    "申请减免",
+    "提交时间",
+    "等待自",
+    "是否超期",
+    "最近处理",
+    "意见",
+]
 
 
 def _workbook(rows: list[dict]) -> io.BytesIO:
-    from openpyxl import Workbook
+    """The applications as the office's and reviewers' sheet (报名申请)."""
+    return xlsx.single_sheet("报名申请", HEADER, [_export_row(r) for r in rows])
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("报名申请")
-    ws.append(
-        [
-            "申请编号",
-            "班级",
-            "学生",
-            "状态",
-            "待审层级",
-            "优先保障",
-            "申请减免",
-            "提交时间",
-            "等待自",
-            "是否超期",
-            "最近处理",
-            "意见",
-        ]
-    )
-    for r in rows:
-        last = r["history"][-1] if r["history"] else None
-        ws.append(
-            [
-                _cell(v)
-                for v in (
-                    r["id"],
-                    r["class_name"],
-                    r["student_name"],
-                    STATE_ZH.get(r["state"], r["state"]),
-                    LEVEL_ZH.get(r["level"], "") if r["level"] else "",
-                    "、".join(PRIORITY_ZH.get(f, f) for f in r["priority_flags"]),
-                    EXEMPTION_ZH.get(r["exemption_category"], "")
-                    if r["exemption_category"]
-                    else "",
-                    _fmt(r["created_at"]),
-                    _fmt(r["waiting_since"]),
-                    "是" if r["overdue"] else "",
-                    DECISION_ZH.get(last["decision"], last["decision"]) if last else "",
-                    (last or {}).get("comment") or "",
-                )
-            ]
-        )
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return buf
+
+def _export_row(r: dict) -> list:
+    """One application as a row of the sheet (its latest decision and comment)."""
+    last = r["history"][-1] if r["history"] else None
+    exemption = r["exemption_category"]
+    return [
+        r["id"],
+        r["class_name"],
+        r["student_name"],
+        STATE_ZH.get(r["state"], r["state"]),
+        LEVEL_ZH.get(r["level"], "") if r["level"] else "",
+        "、".join(PRIORITY_ZH.get(f, f) for f in r["priority_flags"]),
+        EXEMPTION_ZH.get(exemption, "") if exemption else "",
+        _fmt(r["created_at"]),
+        _fmt(r["waiting_since"]),
+        "是" if r["overdue"] else "",
+        DECISION_ZH.get(last["decision"], last["decision"]) if last else "",
+        (last or {}).get("comment") or "",
+    ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from backend.common.pagination import Blueprint, Page
 from backend.terms import service
 from backend.terms.schemas import (
     AgreementIn,
@@ -30,6 +30,7 @@ blp = Blueprint(
 @blp.route("/<int:school_id>/terms")
 class Terms(MethodView):
     @blp.response(200, TermOut(many=True))
+    @blp.paginate(Page)
     def get(self, school_id):
         """The school's terms, newest first."""
         return service.admin_terms(school_id)
@@ -60,6 +61,7 @@ class TermItem(MethodView):
 class TermCalendar(MethodView):
     @blp.arguments(CalendarQuery, location="query")
     @blp.response(200, CalendarDayOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, school_id, term_id):
         """Every date of the term: service day or not, end time, and why."""
         return service.admin_calendar(school_id, term_id, query.get("start"), query.get("end"))
@@ -77,6 +79,7 @@ class TermCalendarDay(MethodView):
 @blp.route("/<int:school_id>/terms/<int:term_id>/agreements")
 class Agreements(MethodView):
     @blp.response(200, AgreementOut(many=True))
+    @blp.paginate(Page)
     def get(self, school_id, term_id):
         """All agreement versions of the term."""
         return service.agreements(school_id, term_id)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from backend.common.pagination import Blueprint, Page
 from backend.terms import service
 from backend.terms.schemas import CalendarDayOut, CalendarQuery, TermOut
 
@@ -14,6 +14,7 @@ blp = Blueprint("terms", __name__, url_prefix="/api/v1/terms", description="Term
 @blp.route("")
 class Terms(MethodView):
     @blp.response(200, TermOut(many=True))
+    @blp.paginate(Page)
     def get(self):
         """Terms of the schools I belong to (as guardian or staff), newest first."""
         return service.app_terms()
@@ -31,6 +32,7 @@ class TermItem(MethodView):
 class TermCalendar(MethodView):
     @blp.arguments(CalendarQuery, location="query")
     @blp.response(200, CalendarDayOut(many=True))
+    @blp.paginate(Page)
     def get(self, query, term_id):
         """Service days of the term (for planning pickups and leave)."""
         return service.app_calendar(term_id, query.get("start"), query.get("end"))

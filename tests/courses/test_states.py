@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from backend.common.states import IllegalTransition
 from backend.courses import states
 
 EXPECTED = {
@@ -22,7 +23,7 @@ def test_every_pair(state, action):
         assert states.apply(state, action) == EXPECTED[(state, action)]
     else:
         assert not states.allowed(state, action)
-        with pytest.raises(ValueError):
+        with pytest.raises(IllegalTransition):
             states.apply(state, action)
 
 
@@ -36,5 +37,5 @@ def test_table_is_exactly_the_design():
 def test_only_a_confirmed_drop_frees_a_seat():
     assert states.frees_seat("confirmed", "drop")
     assert not states.frees_seat("waitlisted", "drop")
-    with pytest.raises(ValueError):
+    with pytest.raises(IllegalTransition):
         states.frees_seat("dropped", "drop")

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from backend.common.states import IllegalTransition
 from backend.fees import states
 
 ACTIONS = ("issue", "recompute", "adjust", "pay", "refund", "void", "settle")
@@ -25,7 +26,7 @@ def test_statement_table_exhaustive():
         if (state, action) in expected:
             states.statement_next(state, action, 100, 0)
         else:
-            with pytest.raises(ValueError):
+            with pytest.raises(IllegalTransition):
                 states.statement_next(state, action, 100, 0)
     assert set(states.STATEMENT_TRANSITIONS) == expected
 
@@ -51,7 +52,7 @@ def test_paying_state(total, covered, state):
 def test_terminal_states_take_nothing():
     for state in ("void", "settled"):
         for action in ACTIONS:
-            with pytest.raises(ValueError):
+            with pytest.raises(IllegalTransition):
                 states.statement_next(state, action)
 
 
@@ -69,7 +70,7 @@ def test_small_tables_exhaustive(table, fn, actions):
         if (state, action) in table:
             assert fn(state, action) == table[(state, action)]
         else:
-            with pytest.raises(ValueError):
+            with pytest.raises(IllegalTransition):
                 fn(state, action)
     # the first state leads to every other; the targets are terminal
     assert all(fn(s, a) not in {s for s, _ in table} for s, a in table)

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from backend.common.states import IllegalTransition
 from backend.payments import states
 
 ORDER_ACTIONS = ("pay", "close")
@@ -18,7 +19,7 @@ REFUND_ACTIONS = ("accept", "succeed", "fail", "resend")
 def test_order_table(state, action):
     expected = {("created", "pay"): "paid", ("created", "close"): "closed"}.get((state, action))
     if expected is None:
-        with pytest.raises(ValueError):
+        with pytest.raises(IllegalTransition):
             states.order_next(state, action)
     else:
         assert states.order_next(state, action) == expected
@@ -38,7 +39,7 @@ def test_refund_table(state, action):
         ("processing", "resend"): "pending",
     }.get((state, action))
     if expected is None:
-        with pytest.raises(ValueError):
+        with pytest.raises(IllegalTransition):
             states.refund_next(state, action)
     else:
         assert states.refund_next(state, action) == expected
@@ -46,7 +47,7 @@ def test_refund_table(state, action):
 
 def test_finished_refunds_never_move():
     for state, action in itertools.product(("succeeded", "failed"), REFUND_ACTIONS):
-        with pytest.raises(ValueError):
+        with pytest.raises(IllegalTransition):
             states.refund_next(state, action)
 
 

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from backend.common.states import IllegalTransition
 from backend.pickup import states as st
 
 NOTICE_EXPECTED = {
@@ -51,7 +52,7 @@ TABLES = [
 )
 def test_every_pair(state, action, expected, step):
     if expected is None:
-        with pytest.raises(st.IllegalTransition):
+        with pytest.raises(IllegalTransition):
             step(state, action)
     else:
         assert step(state, action) == expected
@@ -69,7 +70,7 @@ def test_closed_states_are_final():
     closed = set(st.NOTICE_STATES) - set(st.NOTICE_OPEN)
     assert closed == {"handed_over", "left", "cancelled", "expired", "replaced"}
     for state, action in itertools.product(closed, st.NOTICE_ACTIONS):
-        with pytest.raises(st.IllegalTransition):
+        with pytest.raises(IllegalTransition):
             st.notice_next(state, action)
 
 
