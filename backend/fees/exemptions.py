@@ -11,7 +11,7 @@ from backend.common.clock import now
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound, define
 from backend.fees.access import ensure_not_settled, office_term
-from backend.fees.ledger import notify_statements
+from backend.fees.issuing import notify_statements
 from backend.fees.models import EXEMPTION_CATEGORIES, EXEMPTION_CATEGORY_ZH, FeeExemption, Statement
 from backend.fees.statements import build
 from backend.fees.states import exemption_next

@@ -12,9 +12,9 @@ from backend.database import get_session, unit_of_work
 from backend.errors import NotFound, define
 from backend.fees import money
 from backend.fees.access import ensure_not_settled, office_term, settlement_of
-from backend.fees.ledger import notify_statements
+from backend.fees.issuing import notify_statements
 from backend.fees.models import EXPENSE_CATEGORY_ZH, Expense, Settlement, Statement, StatementLine
-from backend.fees.payments import add_refund
+from backend.fees.offline_payments import add_refund
 from backend.fees.states import statement_next
 
 AlreadySettled = define(

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from backend.audit.service import record
 from backend.common.clock import SCHOOL_TZ, now, today
 from backend.fees import money
-from backend.fees.ledger import notify_statements
+from backend.fees.issuing import notify_statements
 from backend.fees.models import Payment, Refund, Statement
 from backend.fees.statements import refresh_state
 from backend.fees.states import OPEN_STATES, payment_next, statement_next

@@ -17,7 +17,7 @@ from backend.database import unit_of_work
 from backend.errors import NotFound, define
 from backend.fees import money
 from backend.fees.models import Payment
-from backend.fees.views import FAMILY_STATES
+from backend.fees.statement_reads import FAMILY_STATES
 from backend.payments.apply import apply_paid, close_order, lock_statement, transaction_problem
 from backend.payments.client import PayRefused
 from backend.payments.config import get_gateway

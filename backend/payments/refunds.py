@@ -13,7 +13,7 @@ from backend.common.clock import now
 from backend.database import unit_of_work
 from backend.errors import NotFound, define
 from backend.fees.models import Refund
-from backend.fees.payments import RefundNotPending
+from backend.fees.offline_payments import RefundNotPending
 from backend.payments.apply import apply_refund_status, lock_statement
 from backend.payments.client import PayRefused
 from backend.payments.config import PaymentsUnavailable, get_gateway

@@ -14,9 +14,9 @@ from backend.fees import money
 from backend.fees.access import ensure_not_settled, office_statement, office_term
 from backend.fees.models import Statement, StatementLine
 from backend.fees.periods import bounds
+from backend.fees.statement_reads import statement_view
 from backend.fees.statements import build, refresh_state
 from backend.fees.states import OPEN_STATES, statement_next
-from backend.fees.views import statement_view
 from backend.notifications.models import OutboxMessage
 from backend.notifications.outbox import enqueue
 from backend.schools.models import GuardianLink
