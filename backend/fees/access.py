@@ -6,16 +6,10 @@ import sqlalchemy as sa
 
 from backend.auth.context import current_actor
 from backend.auth.scope import admin_school
-from backend.errors import NotFound, define
+from backend.errors import NotFound
+from backend.fees.errors import TermSettled
 from backend.fees.models import Settlement, Statement
 from backend.terms.models import Term
-
-TermSettled = define(
-    "term_settled",
-    409,
-    "本学期已完成期末结算，收费记录不能再更改",
-    "The term is settled; its fee records can no longer change",
-)
 
 
 def office_term(session, school_id: int, term_id: int, *, lock: bool = False) -> Term:

@@ -9,8 +9,9 @@ from backend.auth.context import current_actor, require_user
 from backend.auth.scope import admin_school, guardian_student
 from backend.common.clock import now
 from backend.database import get_session, unit_of_work
-from backend.errors import NotFound, define
+from backend.errors import NotFound
 from backend.fees.access import ensure_not_settled, office_term
+from backend.fees.errors import CommentRequired, ExemptionDecided, ExemptionExists
 from backend.fees.issuing import notify_statements
 from backend.fees.models import EXEMPTION_CATEGORIES, EXEMPTION_CATEGORY_ZH, FeeExemption, Statement
 from backend.fees.statements import build
@@ -19,19 +20,6 @@ from backend.notifications.outbox import notify_guardians
 from backend.schools.models import School, Student
 from backend.signup.models import Application
 from backend.terms.models import Term
-
-ExemptionExists = define(
-    "exemption_exists",
-    409,
-    "本学期已有一份待审核或已批准的减免申请",
-    "A pending or approved exemption exists for this pupil and term",
-)
-ExemptionDecided = define(
-    "exemption_decided", 409, "该减免申请已处理", "The exemption was already decided"
-)
-CommentRequired = define(
-    "comment_required", 422, "不批准时请填写原因", "A comment is required to reject"
-)
 
 
 def exemption_view(row: FeeExemption) -> dict:

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from backend.audit.service import record
 from backend.common.clock import now
 from backend.database import unit_of_work
-from backend.errors import define
 from backend.fees import money
 from backend.fees.access import ensure_not_settled, office_statement, office_term
+from backend.fees.errors import StatementClosed, StatementNotDraft, StatementNotReissuable
 from backend.fees.models import Statement, StatementLine
 from backend.fees.periods import bounds
 from backend.fees.statement_reads import statement_view
@@ -23,19 +23,6 @@ from backend.schools.models import GuardianLink
 
 # Up to this many messages wake the worker one by one; more are left to its sweep.
 WAKE_UP_LIMIT = 50
-
-StatementNotDraft = define(
-    "statement_not_draft", 409, "该账单已出账，不能再次出账", "The statement is not a draft"
-)
-StatementNotReissuable = define(
-    "statement_not_reissuable",
-    409,
-    "只有已出账且尚未收款的账单可以作废重开；已收款的账单请用调整",
-    "Only an issued statement without payments can be reissued; use an adjustment",
-)
-StatementClosed = define(
-    "statement_closed", 409, "该账单已作废或已结算，不能调整", "The statement is void or settled"
-)
 
 
 def generate(school_id: int, term_id: int, period: str) -> dict:

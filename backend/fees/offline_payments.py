@@ -8,35 +8,18 @@ from backend.audit.service import record
 from backend.auth.context import current_actor
 from backend.common.clock import now, today
 from backend.database import unit_of_work
-from backend.errors import NotFound, ValidationFailed, define
+from backend.errors import NotFound, ValidationFailed
 from backend.fees import money
 from backend.fees.access import ensure_not_settled, office_statement
+from backend.fees.errors import (
+    PaymentReferenceReused,
+    RefundExceedsPaid,
+    RefundNotPending,
+    StatementNotPayable,
+)
 from backend.fees.models import Payment, Refund, Statement
 from backend.fees.statements import refresh_state
 from backend.fees.states import OPEN_STATES, payment_next, refund_next, statement_next
-
-StatementNotPayable = define(
-    "statement_not_payable",
-    409,
-    "该账单尚未出账或已作废/结算，不能登记收款",
-    "The statement is not open for payment",
-)
-PaymentReferenceReused = define(
-    "payment_reference_reused",
-    409,
-    "该凭证号已登记过一笔不同金额的收款",
-    "This reference was already recorded with a different payment",
-)
-RefundExceedsPaid = define(
-    "refund_exceeds_paid",
-    409,
-    "退款金额超过可退金额：最多可退{left}元（已缴{paid}元，已退{refunded}元）",
-    "Refund exceeds what may be refunded: at most {left} yuan "
-    "(paid {paid}, already refunded {refunded})",
-)
-RefundNotPending = define(
-    "refund_not_pending", 409, "该退款已处理", "The refund was already completed"
-)
 
 
 def payment_view(p: Payment) -> dict:

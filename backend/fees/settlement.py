@@ -9,26 +9,14 @@ import sqlalchemy as sa
 from backend.audit.service import record
 from backend.auth.context import current_actor
 from backend.database import get_session, unit_of_work
-from backend.errors import NotFound, define
+from backend.errors import NotFound
 from backend.fees import money
 from backend.fees.access import ensure_not_settled, office_term, settlement_of
+from backend.fees.errors import AlreadySettled, SpentOutsideTerm, StatementsOpen
 from backend.fees.issuing import notify_statements
 from backend.fees.models import EXPENSE_CATEGORY_ZH, Expense, Settlement, Statement, StatementLine
 from backend.fees.offline_payments import add_refund
 from backend.fees.states import statement_next
-
-AlreadySettled = define(
-    "already_settled", 409, "本学期已完成期末结算", "The term has already been settled"
-)
-StatementsOpen = define(
-    "statements_open",
-    409,
-    "还有未出账或未缴清的账单，请先出账、收款或调整后再结算",
-    "Some statements are still draft or unpaid; issue, collect or adjust them first",
-)
-SpentOutsideTerm = define(
-    "spent_outside_term", 422, "支出日期不在学期内", "The expense date is outside the term"
-)
 
 
 def expense_view(e: Expense) -> dict:

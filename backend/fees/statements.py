@@ -14,8 +14,9 @@ import sqlalchemy as sa
 
 from backend.common.clock import SCHOOL_TZ
 from backend.fees import money
+from backend.fees.errors import NoServiceDays
 from backend.fees.models import EXEMPTION_CATEGORY_ZH, FeeExemption, Statement, StatementLine
-from backend.fees.periods import NoServiceDays, bounds, service_days
+from backend.fees.periods import bounds, service_days
 from backend.fees.plans import course_fees, leave_days
 from backend.fees.states import OPEN_STATES, paying_state
 from backend.schools.models import Student

@@ -17,7 +17,14 @@ from backend.common.clock import now
 from backend.common.privacy import mask_phone
 from backend.common.schemas import PHONE_RE
 from backend.database import unit_of_work
-from backend.errors import NotFound, ValidationFailed, define
+from backend.errors import NotFound, ValidationFailed
+from backend.schools.errors import (
+    ClassExists,
+    GradeExists,
+    SchoolCodeTaken,
+    StudentExists,
+    StudentInactive,
+)
 from backend.schools.models import (
     Grade,
     GuardianLink,
@@ -27,16 +34,6 @@ from backend.schools.models import (
     SchoolClass,
     Student,
     StudentBindingCode,
-)
-
-SchoolCodeTaken = define("school_code_taken", 409, "该学校代码已被使用", "School code taken")
-GradeExists = define("grade_exists", 409, "本校已有同名年级", "A grade with this name exists")
-ClassExists = define("class_exists", 409, "该年级已有同名班级", "A class with this name exists")
-StudentExists = define(
-    "student_exists", 409, "本校已有该学号的学生", "A pupil with this student number exists"
-)
-StudentInactive = define(
-    "student_inactive", 409, "该学生已停用，不能生成绑定码", "The pupil is inactive"
 )
 
 
