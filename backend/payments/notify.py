@@ -17,7 +17,7 @@ from backend.payments.apply import (
     transaction_problem,
 )
 from backend.payments.client import NotificationRejected
-from backend.payments.config import get_gateway
+from backend.payments.gateway import get_gateway
 from backend.payments.models import WeChatRefund
 
 log = logging.getLogger("kehou.payments")

@@ -14,13 +14,14 @@ from backend.auth.models import User
 from backend.auth.scope import guardian_student
 from backend.common.clock import SCHOOL_TZ, now
 from backend.database import unit_of_work
-from backend.errors import NotFound, define
+from backend.errors import NotFound
 from backend.fees import money
 from backend.fees.models import Payment
 from backend.fees.statement_reads import FAMILY_STATES
 from backend.payments.apply import apply_paid, close_order, lock_statement, transaction_problem
 from backend.payments.client import PayRefused
-from backend.payments.config import get_gateway
+from backend.payments.errors import NothingToPay, OrderBusy, PaymentRefused
+from backend.payments.gateway import get_gateway
 from backend.payments.models import WeChatPayOrder
 from backend.schools.models import Student
 
@@ -28,22 +29,6 @@ log = logging.getLogger("kehou.payments")
 PAYABLE = ("issued", "partially_paid")
 # An open order is handed out again only if the family has this long left to pay it.
 REUSE_MARGIN = timedelta(minutes=10)
-
-NothingToPay = define(
-    "nothing_to_pay", 409, "该账单当前无需缴费", "There is nothing to pay on this statement"
-)
-PaymentRefused = define(
-    "payment_refused",
-    502,
-    "微信支付未能创建订单，请稍后再试或联系学校",
-    "WeChat Pay refused to create the order",
-)
-OrderBusy = define(
-    "payment_in_progress",
-    409,
-    "该账单的支付正在处理中，请稍后再试",
-    "A payment for this statement is being processed; try again shortly",
-)
 
 
 def _view(order: WeChatPayOrder, gateway) -> dict:

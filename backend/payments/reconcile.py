@@ -14,7 +14,8 @@ from backend.auth.scope import admin_school
 from backend.common.clock import SCHOOL_TZ, now
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
-from backend.payments.config import PaymentsUnavailable, get_gateway
+from backend.payments.errors import PaymentsUnavailable
+from backend.payments.gateway import get_gateway
 from backend.payments.models import (
     Reconciliation,
     ReconciliationDiff,

@@ -11,29 +11,17 @@ from backend.auth.context import current_actor
 from backend.auth.scope import admin_school
 from backend.common.clock import now
 from backend.database import unit_of_work
-from backend.errors import NotFound, define
+from backend.errors import NotFound
 from backend.fees.models import Refund
 from backend.fees.offline_payments import RefundNotPending
 from backend.payments.apply import apply_refund_status, lock_statement
 from backend.payments.client import PayRefused
-from backend.payments.config import PaymentsUnavailable, get_gateway
+from backend.payments.errors import PaymentsUnavailable, RefundNotWeChat, RefundRefused
+from backend.payments.gateway import get_gateway
 from backend.payments.models import WeChatPayOrder, WeChatRefund
 from backend.payments.states import OPEN_REFUND_STATES, refund_next
 
 log = logging.getLogger("kehou.payments")
-
-RefundNotWeChat = define(
-    "refund_not_wechat",
-    409,
-    "该账单没有足够的微信支付可原路退回，请线下退款",
-    "No WeChat payment of this statement can carry this refund; refund it offline",
-)
-RefundRefused = define(
-    "refund_refused",
-    502,
-    "微信支付拒绝了该退款，请查看原因或改为线下退款",
-    "WeChat Pay refused the refund; see the reason or refund offline",
-)
 
 
 def out_refund_no(refund_id: int) -> str:
