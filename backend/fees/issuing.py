@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from backend.audit.service import record
 from backend.common.clock import now
 from backend.database import unit_of_work
-from backend.fees import money
+from backend.fees import ledger, money
 from backend.fees.access import ensure_not_settled, office_statement, office_term
 from backend.fees.errors import StatementClosed, StatementNotDraft, StatementNotReissuable
 from backend.fees.models import Statement, StatementLine
 from backend.fees.periods import bounds
 from backend.fees.statement_reads import statement_view
-from backend.fees.statements import build, refresh_state
+from backend.fees.statements import build
 from backend.fees.states import OPEN_STATES, statement_next
 from backend.notifications.models import OutboxMessage
 from backend.notifications.outbox import enqueue
@@ -191,8 +191,7 @@ def reissue(school_id: int, statement_id: int, reason: str) -> dict:
         for ln in lines:  # credits it carried go back to where they came from
             if ln.kind == "credit" and ln.source_statement_id:
                 prev = session.get(Statement, ln.source_statement_id, with_for_update=True)
-                prev.carried_out_fen += ln.amount_fen
-                refresh_state(prev)
+                ledger.move_credit(prev, ln.amount_fen)
         st.status = statement_next(st.status, "void")
         st.voided_at, st.void_reason = now(), reason
         session.flush()
@@ -237,14 +236,7 @@ def adjust(school_id: int, statement_id: int, data: dict) -> dict:
                 added_after_issue=st.status != "draft",
             )
         )
-        st.total_fen += data["amount_fen"]
-        if st.status != "draft":
-            st.status = statement_next(
-                st.status,
-                "adjust",
-                st.total_fen,
-                money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen),
-            )
+        ledger.add_to_total(st, data["amount_fen"])
         session.flush()
         if st.status != "draft":
             notify_statements(session, [st.id], kind="statement_adjusted", note="账单已调整")

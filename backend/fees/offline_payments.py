@@ -9,17 +9,15 @@ from backend.auth.context import current_actor
 from backend.common.clock import now, today
 from backend.database import unit_of_work
 from backend.errors import NotFound, ValidationFailed
-from backend.fees import money
+from backend.fees import ledger, money
 from backend.fees.access import ensure_not_settled, office_statement
 from backend.fees.errors import (
     PaymentReferenceReused,
-    RefundExceedsPaid,
     RefundNotPending,
     StatementNotPayable,
 )
 from backend.fees.models import Payment, Refund, Statement
-from backend.fees.statements import refresh_state
-from backend.fees.states import OPEN_STATES, payment_next, refund_next, statement_next
+from backend.fees.states import OPEN_STATES, refund_next
 
 
 def payment_view(p: Payment) -> dict:
@@ -90,29 +88,18 @@ def record_payment(school_id: int, statement_id: int, data: dict) -> tuple[dict,
             raise StatementNotPayable()
         if data["paid_on"] > today():
             raise ValidationFailed(errors={"paid_on": ["收款日期不能晚于今天"]})
-        payment = Payment(
-            school_id=st.school_id,
-            term_id=st.term_id,
-            statement_id=st.id,
-            student_id=st.student_id,
+        before = {"status": st.status, "paid_fen": st.paid_fen}
+        payment = ledger.open_payment(
+            session,
+            st,
+            amount_fen=data["amount_fen"],
             method="offline",
             channel=data["method"],
-            status=payment_next("created", "pay"),
-            amount_fen=data["amount_fen"],
             paid_on=data["paid_on"],
             reference=data["reference"],
-            paid_at=now(),
             recorded_by=actor.id,
         )
-        session.add(payment)
-        before = {"status": st.status, "paid_fen": st.paid_fen}
-        st.paid_fen += payment.amount_fen
-        st.status = statement_next(
-            st.status,
-            "pay",
-            st.total_fen,
-            money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen),
-        )
+        ledger.credit_payment(st, payment, paid_at=now())
         session.flush()
         record(
             session,
@@ -133,54 +120,6 @@ def record_payment(school_id: int, statement_id: int, data: dict) -> tuple[dict,
         return _with_statement(session, st, payment_view(payment)), 201
 
 
-def add_refund(
-    session,
-    st: Statement,
-    amount_fen: int,
-    *,
-    kind: str,
-    reason: str,
-    status: str,
-    actor_id=None,
-    settlement_id=None,
-) -> Refund:
-    """A refund row and the statement's money, inside the caller's transaction; the caller
-    holds the statement's row lock."""
-    allowed = money.refundable(st.paid_fen, st.refunded_fen, st.carried_out_fen)
-    if amount_fen > allowed:
-        raise RefundExceedsPaid(
-            left=money.yuan(allowed),
-            paid=money.yuan(st.paid_fen),
-            refunded=money.yuan(st.refunded_fen),
-            errors={"amount_fen": [f"最多可退 {allowed} 分"]},
-        )
-    refund = Refund(
-        school_id=st.school_id,
-        term_id=st.term_id,
-        statement_id=st.id,
-        student_id=st.student_id,
-        settlement_id=settlement_id,
-        kind=kind,
-        method="offline",
-        status=status,
-        amount_fen=amount_fen,
-        reason=reason,
-        refunded_on=today() if status == "succeeded" else None,
-        completed_at=now() if status == "succeeded" else None,
-        recorded_by=actor_id,
-    )
-    session.add(refund)
-    st.refunded_fen += amount_fen
-    if st.status in OPEN_STATES:
-        st.status = statement_next(
-            st.status,
-            "refund",
-            st.total_fen,
-            money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen),
-        )
-    return refund
-
-
 def record_refund(school_id: int, statement_id: int, data: dict) -> dict:
     """Money the office has given back (R10), with its reason; never more than was paid."""
     actor = current_actor()
@@ -190,7 +129,7 @@ def record_refund(school_id: int, statement_id: int, data: dict) -> dict:
         if st.status not in OPEN_STATES:
             raise StatementNotPayable()
         before = {"status": st.status, "refunded_fen": st.refunded_fen}
-        refund = add_refund(
+        refund = ledger.debit_refund(
             session,
             st,
             data["amount_fen"],
@@ -231,13 +170,7 @@ def complete_refund(school_id: int, refund_id: int, outcome: str) -> dict:
         session.refresh(refund, with_for_update=True)
         if refund.status != "requested":
             raise RefundNotPending()
-        refund.status = refund_next(refund.status, "succeed" if outcome == "succeeded" else "fail")
-        refund.completed_at = now()
-        if refund.status == "succeeded":
-            refund.refunded_on = today()
-        else:
-            st.refunded_fen -= refund.amount_fen
-            refresh_state(st)
+        ledger.finish_refund(st, refund, succeeded=outcome == "succeeded")
         session.flush()
         record(
             session,

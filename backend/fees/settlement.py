@@ -10,12 +10,11 @@ from backend.audit.service import record
 from backend.auth.context import current_actor
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
-from backend.fees import money
+from backend.fees import ledger, money
 from backend.fees.access import ensure_not_settled, office_term, settlement_of
 from backend.fees.errors import AlreadySettled, SpentOutsideTerm, StatementsOpen
 from backend.fees.issuing import notify_statements
 from backend.fees.models import EXPENSE_CATEGORY_ZH, Expense, Settlement, Statement, StatementLine
-from backend.fees.offline_payments import add_refund
 from backend.fees.states import statement_next
 
 
@@ -109,7 +108,7 @@ def settle(school_id: int, term_id: int) -> dict:
         for st in statements:
             owed = -money.balance(st.total_fen, st.paid_fen, st.refunded_fen, st.carried_out_fen)
             if owed > 0:
-                add_refund(
+                ledger.debit_refund(
                     session,
                     st,
                     owed,
@@ -148,8 +147,8 @@ def settle(school_id: int, term_id: int) -> dict:
                         added_after_issue=True,
                     )
                 )
-                st.total_fen -= part
-                add_refund(
+                ledger.add_to_total(st, -part)
+                ledger.debit_refund(
                     session,
                     st,
                     part,

@@ -13,12 +13,12 @@ from datetime import datetime, time
 import sqlalchemy as sa
 
 from backend.common.clock import SCHOOL_TZ
-from backend.fees import money
+from backend.fees import ledger, money
 from backend.fees.errors import NoServiceDays
 from backend.fees.models import EXEMPTION_CATEGORY_ZH, FeeExemption, Statement, StatementLine
 from backend.fees.periods import bounds, service_days
 from backend.fees.plans import course_fees, leave_days
-from backend.fees.states import OPEN_STATES, paying_state
+from backend.fees.states import OPEN_STATES
 from backend.schools.models import Student
 from backend.signup.models import Application
 from backend.terms.models import Term
@@ -141,13 +141,6 @@ def _open_credits(session, term_id: int, period: str, student_ids=None) -> dict[
     return out
 
 
-def refresh_state(st: Statement) -> None:
-    """Re-derive the paying state of an open statement after its money changed."""
-    if st.status in OPEN_STATES:
-        covered = money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen)
-        st.status = paying_state(st.total_fen, covered)
-
-
 def _carry_credits(st: Statement, credits: list, new_lines: list) -> int:
     """Move earlier over-payments onto this statement as credit lines; returns the sum."""
     carried = 0
@@ -157,8 +150,7 @@ def _carry_credits(st: Statement, credits: list, new_lines: list) -> int:
         )
         if amount <= 0:
             continue
-        prev.carried_out_fen += amount
-        refresh_state(prev)
+        ledger.move_credit(prev, amount)
         new_lines.append(
             StatementLine(
                 statement_id=st.id,
@@ -276,7 +268,7 @@ def build(session, term: Term, period: str, student_ids=None) -> dict:
             extra += deltas
             new_lines += extra
             st.total_fen += sum(ln.amount_fen for ln in extra)
-            refresh_state(st)
+            ledger.refresh_state(st)
             adjusted.append(
                 {
                     "statement_id": st.id,
@@ -333,8 +325,7 @@ def _discard_draft(session, st: Statement, lines: list) -> None:
     for ln in lines:
         if ln.kind == "credit" and ln.source_statement_id:
             prev = session.get(Statement, ln.source_statement_id, with_for_update=True)
-            prev.carried_out_fen -= -ln.amount_fen
-            refresh_state(prev)
+            ledger.move_credit(prev, ln.amount_fen)
         session.delete(ln)
     session.flush()
     session.delete(st)

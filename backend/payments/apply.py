@@ -12,13 +12,10 @@ import logging
 import sqlalchemy as sa
 
 from backend.audit.service import record
-from backend.common.clock import SCHOOL_TZ, now, today
-from backend.fees import money
+from backend.common.clock import now
+from backend.fees import ledger
 from backend.fees.issuing import notify_statements
 from backend.fees.models import Payment, Refund, Statement
-from backend.fees.statements import refresh_state
-from backend.fees.states import OPEN_STATES, payment_next, statement_next
-from backend.fees.states import refund_next as fee_refund_next
 from backend.payments.client import parse_time
 from backend.payments.models import WeChatPayOrder, WeChatRefund
 from backend.payments.states import (
@@ -31,15 +28,6 @@ from backend.payments.states import (
 log = logging.getLogger("kehou.payments")
 
 
-def lock_statement(session, statement_id: int) -> Statement:
-    return session.scalar(
-        sa.select(Statement)
-        .where(Statement.id == statement_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
 def lock_order(session, out_trade_no: str):
     """(order, statement) with the statement row locked, or (None, None)."""
     order = session.scalar(
@@ -47,7 +35,7 @@ def lock_order(session, out_trade_no: str):
     )
     if order is None:
         return None, None
-    st = lock_statement(session, order.statement_id)
+    st = ledger.lock(session, order.statement_id)
     session.refresh(order)
     return order, st
 
@@ -100,17 +88,8 @@ def apply_paid(session, order: WeChatPayOrder, st: Statement, tx: dict, *, via: 
         )
         return "after_close"
     payment = session.get(Payment, order.payment_id, populate_existing=True)
-    payment.status = payment_next(payment.status, "pay")
-    payment.transaction_id = tx["transaction_id"]
-    payment.paid_at = paid_at
-    payment.paid_on = paid_at.astimezone(SCHOOL_TZ).date()
     before = {"status": st.status, "paid_fen": st.paid_fen}
-    st.paid_fen += order.amount_fen
-    if st.status in OPEN_STATES:
-        covered = money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen)
-        st.status = statement_next(st.status, "pay", st.total_fen, covered)
-    else:
-        log.warning("wechat payment %s landed on a %s statement", order.out_trade_no, st.status)
+    ledger.credit_payment(st, payment, paid_at=paid_at, transaction_id=tx["transaction_id"])
     session.flush()
     notify_statements(
         session,
@@ -143,8 +122,7 @@ def close_order(session, order: WeChatPayOrder, reason: str) -> None:
     """Our side of a close; the caller has closed it at WeChat (or WeChat says closed)."""
     order.status = order_next(order.status, "close")
     order.closed_at, order.close_reason = now(), reason
-    payment = session.get(Payment, order.payment_id)
-    payment.status = payment_next(payment.status, "close")
+    payment = ledger.close_payment(session, order.payment_id)
     session.flush()
     record(
         session,
@@ -186,13 +164,7 @@ def apply_refund_status(session, wr: WeChatRefund, st: Statement, answer: dict) 
         # The office closed it by hand meanwhile: keep their record, say so loudly.
         log.error("refund %s finished at WeChat (%s) but is %s", refund.id, target, refund.status)
     else:
-        refund.status = fee_refund_next("requested", "succeed" if target == "succeeded" else "fail")
-        refund.completed_at = now()
-        if refund.status == "succeeded":
-            refund.refunded_on = today()
-        else:
-            st.refunded_fen -= refund.amount_fen
-            refresh_state(st)
+        ledger.finish_refund(st, refund, succeeded=target == "succeeded")
     session.flush()
     if target == "succeeded":
         notify_statements(

@@ -12,9 +12,10 @@ from backend.auth.scope import admin_school
 from backend.common.clock import now
 from backend.database import unit_of_work
 from backend.errors import NotFound
+from backend.fees import ledger
 from backend.fees.models import Refund
 from backend.fees.offline_payments import RefundNotPending
-from backend.payments.apply import apply_refund_status, lock_statement
+from backend.payments.apply import apply_refund_status
 from backend.payments.client import PayRefused
 from backend.payments.errors import PaymentsUnavailable, RefundNotWeChat, RefundRefused
 from backend.payments.gateway import get_gateway
@@ -75,7 +76,7 @@ def push_refund(school_id: int, refund_id: int) -> dict:
         )
         if refund is None:
             raise NotFound()
-        lock_statement(session, refund.statement_id)
+        ledger.lock(session, refund.statement_id)
         session.refresh(refund)
         wr = session.scalar(sa.select(WeChatRefund).where(WeChatRefund.refund_id == refund.id))
         if refund.status != "requested" or (wr and wr.status not in OPEN_REFUND_STATES):
@@ -95,7 +96,7 @@ def push_refund(school_id: int, refund_id: int) -> dict:
                 requested_by=actor.id,
             )
             session.add(wr)
-            refund.method, refund.out_refund_no = "wechat", wr.out_refund_no
+            ledger.send_refund_by_wechat(refund, wr.out_refund_no)
             session.flush()
             record(
                 session,
@@ -123,7 +124,7 @@ def send(wr_id: int) -> str:
     gateway = get_gateway()
     with unit_of_work() as session:
         wr = session.get(WeChatRefund, wr_id)
-        st = lock_statement(session, wr.statement_id)
+        st = ledger.lock(session, wr.statement_id)
         session.refresh(wr)
         if wr.status not in OPEN_REFUND_STATES:
             return wr.status
@@ -153,7 +154,7 @@ def refresh(wr_id: int) -> str:
     gateway = get_gateway()
     with unit_of_work() as session:
         wr = session.get(WeChatRefund, wr_id)
-        st = lock_statement(session, wr.statement_id)
+        st = ledger.lock(session, wr.statement_id)
         session.refresh(wr)
         if wr.status != "processing":
             return wr.status
