@@ -17,9 +17,9 @@ from backend.auth.context import require_admin
 from backend.auth.scope import admin_school
 from backend.common.schemas import PHONE_RE, RELATION_ZH
 from backend.database import unit_of_work
-from backend.schools.errors import ImportUnreadable
+from backend.schools.errors import ImportUnreadable, StudentExists
 from backend.schools.models import Grade, SchoolClass, Student
-from backend.schools.service import StudentExists, guardian_rows, replace_guardians, snapshot
+from backend.schools.pupils import guardian_rows, replace_guardians, snapshot
 
 SHEET_NAME = "学生名单"
 MAX_ROWS = 5000
