@@ -1,9 +1,11 @@
-"""Reaching fee objects through the caller's scope, and the term-closed guard."""
+"""Reaching fee objects through the caller's scope, the term-closed guard, and the audit
+row of an office change to a statement."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from backend.audit.service import record
 from backend.auth.context import current_actor
 from backend.auth.scope import admin_school
 from backend.errors import NotFound
@@ -45,3 +47,17 @@ def settlement_of(session, term_id: int) -> Settlement | None:
 def ensure_not_settled(session, term_id: int) -> None:
     if settlement_of(session, term_id) is not None:
         raise TermSettled()
+
+
+def audit_statement(session, st: Statement, action: str, before: dict, **after) -> None:
+    """One audit row for a change to the statement: before, and its status after with
+    what the change names."""
+    record(
+        session,
+        action=action,
+        object_type="statement",
+        object_id=st.id,
+        school_id=st.school_id,
+        before=before,
+        after={"status": st.status, **after},
+    )

@@ -10,7 +10,7 @@ from backend.audit.service import record
 from backend.common.clock import now
 from backend.database import unit_of_work
 from backend.fees import ledger, money
-from backend.fees.access import ensure_not_settled, office_statement, office_term
+from backend.fees.access import audit_statement, ensure_not_settled, office_statement, office_term
 from backend.fees.errors import StatementClosed, StatementNotDraft, StatementNotReissuable
 from backend.fees.models import Statement, StatementLine
 from backend.fees.periods import bounds
@@ -132,15 +132,7 @@ def issue(school_id: int, statement_id: int) -> dict:
             raise StatementNotDraft()
         _issue(st, now())
         notify_statements(session, [st.id], kind="statement_issued", note="新账单已出")
-        record(
-            session,
-            action="statement.issue",
-            object_type="statement",
-            object_id=st.id,
-            school_id=school_id,
-            before={"status": "draft"},
-            after={"status": st.status, "total_fen": st.total_fen},
-        )
+        audit_statement(session, st, "statement.issue", {"status": "draft"}, total_fen=st.total_fen)
         return statement_view(session, st)
 
 
@@ -240,18 +232,13 @@ def adjust(school_id: int, statement_id: int, data: dict) -> dict:
         session.flush()
         if st.status != "draft":
             notify_statements(session, [st.id], kind="statement_adjusted", note="账单已调整")
-        record(
+        audit_statement(
             session,
-            action="statement.adjust",
-            object_type="statement",
-            object_id=st.id,
-            school_id=school_id,
-            before=before,
-            after={
-                "status": st.status,
-                "total_fen": st.total_fen,
-                "amount_fen": data["amount_fen"],
-                "description": data["description"],
-            },
+            st,
+            "statement.adjust",
+            before,
+            total_fen=st.total_fen,
+            amount_fen=data["amount_fen"],
+            description=data["description"],
         )
         return statement_view(session, st)

@@ -10,7 +10,7 @@ from backend.common.clock import now, today
 from backend.database import unit_of_work
 from backend.errors import NotFound, ValidationFailed
 from backend.fees import ledger, money
-from backend.fees.access import ensure_not_settled, office_statement
+from backend.fees.access import audit_statement, ensure_not_settled, office_statement
 from backend.fees.errors import (
     PaymentReferenceReused,
     RefundNotPending,
@@ -101,21 +101,16 @@ def record_payment(school_id: int, statement_id: int, data: dict) -> tuple[dict,
         )
         ledger.credit_payment(st, payment, paid_at=now())
         session.flush()
-        record(
+        audit_statement(
             session,
-            action="payment.record",
-            object_type="statement",
-            object_id=st.id,
-            school_id=school_id,
-            before=before,
-            after={
-                "status": st.status,
-                "paid_fen": st.paid_fen,
-                "payment_id": payment.id,
-                "amount_fen": payment.amount_fen,
-                "reference": payment.reference,
-                "channel": payment.channel,
-            },
+            st,
+            "payment.record",
+            before,
+            paid_fen=st.paid_fen,
+            payment_id=payment.id,
+            amount_fen=payment.amount_fen,
+            reference=payment.reference,
+            channel=payment.channel,
         )
         return _with_statement(session, st, payment_view(payment)), 201
 
@@ -139,20 +134,15 @@ def record_refund(school_id: int, statement_id: int, data: dict) -> dict:
             actor_id=actor.id,
         )
         session.flush()
-        record(
+        audit_statement(
             session,
-            action="refund.record",
-            object_type="statement",
-            object_id=st.id,
-            school_id=school_id,
-            before=before,
-            after={
-                "status": st.status,
-                "refunded_fen": st.refunded_fen,
-                "refund_id": refund.id,
-                "amount_fen": refund.amount_fen,
-                "reason": refund.reason,
-            },
+            st,
+            "refund.record",
+            before,
+            refunded_fen=st.refunded_fen,
+            refund_id=refund.id,
+            amount_fen=refund.amount_fen,
+            reason=refund.reason,
         )
         return _with_statement(session, st, refund_view(refund))
 

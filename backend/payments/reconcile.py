@@ -127,56 +127,72 @@ def reconcile(bill_date: date) -> dict:
         }
 
 
-def _payment_diffs(session, ours: dict, theirs: dict) -> list[dict]:
+def _differences(ours: dict, theirs: dict, find) -> list[tuple]:
+    """(number, ours, theirs, kind, our row or the one found by number) for each number
+    on which our records and WeChat's bill disagree."""
     out = []
     for no in sorted(set(ours) | set(theirs)):
         mine, their = ours.get(no), theirs.get(no)
         if mine is not None and their is not None and mine.amount_fen == their[0]:
             continue
-        order = mine or session.scalar(
-            sa.select(WeChatPayOrder).where(WeChatPayOrder.out_trade_no == no)
-        )
         kind = "missing_theirs" if their is None else "missing_ours" if mine is None else None
-        out.append(
-            dict(
-                record_type="payment",
-                kind=kind or "amount_mismatch",
-                out_trade_no=no,
-                out_refund_no=None,
-                transaction_id=their[1] if their else mine.transaction_id,
-                school_id=order.school_id if order else None,
-                statement_id=order.statement_id if order else None,
-                our_amount_fen=mine.amount_fen if mine else None,
-                their_amount_fen=their[0] if their else None,
-            )
-        )
+        out.append((no, mine, their, kind or "amount_mismatch", mine or find(no)))
     return out
+
+
+def _diff_row(record_type: str, kind: str, row, mine, their, **numbers) -> dict:
+    """One difference as stored: where it belongs (school, statement) and both amounts."""
+    return dict(
+        record_type=record_type,
+        kind=kind,
+        **numbers,
+        school_id=row.school_id if row else None,
+        statement_id=row.statement_id if row else None,
+        our_amount_fen=mine.amount_fen if mine else None,
+        their_amount_fen=their[0] if their else None,
+    )
+
+
+def _payment_diffs(session, ours: dict, theirs: dict) -> list[dict]:
+    """Paid orders that differ from the bill's payments."""
+
+    def find(no):
+        return session.scalar(sa.select(WeChatPayOrder).where(WeChatPayOrder.out_trade_no == no))
+
+    return [
+        _diff_row(
+            "payment",
+            kind,
+            order,
+            mine,
+            their,
+            out_trade_no=no,
+            out_refund_no=None,
+            transaction_id=their[1] if their else mine.transaction_id,
+        )
+        for no, mine, their, kind, order in _differences(ours, theirs, find)
+    ]
 
 
 def _refund_diffs(session, ours: dict, theirs: dict) -> list[dict]:
-    out = []
-    for no in sorted(set(ours) | set(theirs)):
-        mine, their = ours.get(no), theirs.get(no)
-        if mine is not None and their is not None and mine.amount_fen == their[0]:
-            continue
-        row = mine or session.scalar(
-            sa.select(WeChatRefund).where(WeChatRefund.out_refund_no == no)
+    """Succeeded refunds that differ from the bill's refunds."""
+
+    def find(no):
+        return session.scalar(sa.select(WeChatRefund).where(WeChatRefund.out_refund_no == no))
+
+    return [
+        _diff_row(
+            "refund",
+            kind,
+            row,
+            mine,
+            their,
+            out_trade_no=their[1] if their else None,
+            out_refund_no=no,
+            transaction_id=None,
         )
-        kind = "missing_theirs" if their is None else "missing_ours" if mine is None else None
-        out.append(
-            dict(
-                record_type="refund",
-                kind=kind or "amount_mismatch",
-                out_trade_no=their[1] if their else None,
-                out_refund_no=no,
-                transaction_id=None,
-                school_id=row.school_id if row else None,
-                statement_id=row.statement_id if row else None,
-                our_amount_fen=mine.amount_fen if mine else None,
-                their_amount_fen=their[0] if their else None,
-            )
-        )
-    return out
+        for no, mine, their, kind, row in _differences(ours, theirs, find)
+    ]
 
 
 def school_reconciliation(school_id: int, bill_date: date) -> dict:

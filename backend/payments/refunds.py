@@ -119,13 +119,20 @@ def push_refund(school_id: int, refund_id: int) -> dict:
         return view(wr, session.get(Refund, wr.refund_id, populate_existing=True))
 
 
+def _locked(session, wr_id: int):
+    """(refund sent to WeChat, its statement) with the statement's row lock taken first,
+    the lock order every writer of a refund follows."""
+    wr = session.get(WeChatRefund, wr_id)
+    st = ledger.lock(session, wr.statement_id)
+    session.refresh(wr)
+    return wr, st
+
+
 def send(wr_id: int) -> str:
     """(Re)send one open refund to WeChat and book its answer."""
     gateway = get_gateway()
     with unit_of_work() as session:
-        wr = session.get(WeChatRefund, wr_id)
-        st = ledger.lock(session, wr.statement_id)
-        session.refresh(wr)
+        wr, st = _locked(session, wr_id)
         if wr.status not in OPEN_REFUND_STATES:
             return wr.status
         order = session.get(WeChatPayOrder, wr.order_id)
@@ -153,9 +160,7 @@ def refresh(wr_id: int) -> str:
     """Ask WeChat how an accepted refund ended (the notification may be lost)."""
     gateway = get_gateway()
     with unit_of_work() as session:
-        wr = session.get(WeChatRefund, wr_id)
-        st = ledger.lock(session, wr.statement_id)
-        session.refresh(wr)
+        wr, st = _locked(session, wr_id)
         if wr.status != "processing":
             return wr.status
         answer = gateway.query_refund(wr.out_refund_no)
