@@ -13,8 +13,8 @@ from backend.common.clock import now
 from backend.database import unit_of_work
 from backend.errors import NotFound
 from backend.fees import ledger
+from backend.fees.errors import RefundNotPending
 from backend.fees.models import Refund
-from backend.fees.offline_payments import RefundNotPending
 from backend.payments.apply import apply_refund_status
 from backend.payments.client import PayRefused
 from backend.payments.errors import PaymentsUnavailable, RefundNotWeChat, RefundRefused
