@@ -62,6 +62,13 @@ def _with_statement(session, st: Statement, out: dict) -> dict:
     return out
 
 
+def _ensure_same(existing: Payment, data: dict) -> None:
+    """A reference recorded again must be the same payment (409 otherwise)."""
+    recorded = (existing.amount_fen, existing.paid_on, existing.channel)
+    if recorded != (data["amount_fen"], data["paid_on"], data["method"]):
+        raise PaymentReferenceReused()
+
+
 def record_payment(school_id: int, statement_id: int, data: dict) -> tuple[dict, int]:
     """Record money received at the office. The same reference again is the same payment
     (200, nothing added); an amount above the balance stays as a credit for next time."""
@@ -76,13 +83,7 @@ def record_payment(school_id: int, statement_id: int, data: dict) -> tuple[dict,
             )
         )
         if existing is not None:
-            same = (existing.amount_fen, existing.paid_on, existing.channel) == (
-                data["amount_fen"],
-                data["paid_on"],
-                data["method"],
-            )
-            if not same:
-                raise PaymentReferenceReused()
+            _ensure_same(existing, data)
             return _with_statement(session, st, payment_view(existing)), 200
         if st.status not in OPEN_STATES:
             raise StatementNotPayable()

@@ -71,22 +71,7 @@ def apply_paid(session, order: WeChatPayOrder, st: Statement, tx: dict, *, via: 
     )
     session.refresh(order)
     if done.rowcount != 1:
-        if order.status == "paid":
-            if order.transaction_id != tx["transaction_id"]:
-                log.error("order %s paid twice at WeChat?", order.out_trade_no)
-            return "duplicate"
-        # We closed it at WeChat first, so this should not happen; the money is real, so
-        # it is recorded for the office and shows up in the reconciliation.
-        log.error("order %s paid after it was closed", order.out_trade_no)
-        record(
-            session,
-            action="payment.wechat_paid_after_close",
-            object_type="wechat_order",
-            object_id=order.id,
-            school_id=order.school_id,
-            after={"out_trade_no": order.out_trade_no, "transaction_id": tx["transaction_id"]},
-        )
-        return "after_close"
+        return _not_open(session, order, tx)
     payment = session.get(Payment, order.payment_id, populate_existing=True)
     before = {"status": st.status, "paid_fen": st.paid_fen}
     ledger.credit_payment(st, payment, paid_at=paid_at, transaction_id=tx["transaction_id"])
@@ -116,6 +101,27 @@ def apply_paid(session, order: WeChatPayOrder, st: Statement, tx: dict, *, via: 
         },
     )
     return "applied"
+
+
+def _not_open(session, order: WeChatPayOrder, tx: dict) -> str:
+    """A SUCCESS for an order no longer open: already booked ("duplicate"), or closed
+    before the money came ("after_close", recorded for the office)."""
+    if order.status == "paid":
+        if order.transaction_id != tx["transaction_id"]:
+            log.error("order %s paid twice at WeChat?", order.out_trade_no)
+        return "duplicate"
+    # We closed it at WeChat first, so this should not happen; the money is real, so
+    # it is recorded for the office and shows up in the reconciliation.
+    log.error("order %s paid after it was closed", order.out_trade_no)
+    record(
+        session,
+        action="payment.wechat_paid_after_close",
+        object_type="wechat_order",
+        object_id=order.id,
+        school_id=order.school_id,
+        after={"out_trade_no": order.out_trade_no, "transaction_id": tx["transaction_id"]},
+    )
+    return "after_close"
 
 
 def close_order(session, order: WeChatPayOrder, reason: str) -> None:
@@ -159,6 +165,13 @@ def apply_refund_status(session, wr: WeChatRefund, st: Statement, answer: dict) 
         return "duplicate"
     if target == "processing":
         return target
+    _book_refund_end(session, wr, st, target)
+    return target
+
+
+def _book_refund_end(session, wr: WeChatRefund, st: Statement, target: str) -> None:
+    """WeChat finished the refund: the ledger finishes the fee refund, the family is told
+    of a success, and the audit row says how it ended."""
     refund = session.get(Refund, wr.refund_id, populate_existing=True)
     if refund.status != "requested":
         # The office closed it by hand meanwhile: keep their record, say so loudly.
@@ -189,4 +202,3 @@ def apply_refund_status(session, wr: WeChatRefund, st: Statement, answer: dict) 
             "statement_id": st.id,
         },
     )
-    return target

@@ -69,26 +69,7 @@ def reconcile(bill_date: date) -> dict:
     theirs_paid, theirs_refunded = parse_bill(text)
     start, end = _day_bounds(bill_date)
     with unit_of_work() as session:
-        ours_paid = {
-            o.out_trade_no: o
-            for o in session.scalars(
-                sa.select(WeChatPayOrder).where(
-                    WeChatPayOrder.status == "paid",
-                    WeChatPayOrder.paid_at >= start,
-                    WeChatPayOrder.paid_at < end,
-                )
-            )
-        }
-        ours_refunded = {
-            r.out_refund_no: r
-            for r in session.scalars(
-                sa.select(WeChatRefund).where(
-                    WeChatRefund.status == "succeeded",
-                    WeChatRefund.completed_at >= start,
-                    WeChatRefund.completed_at < end,
-                )
-            )
-        }
+        ours_paid, ours_refunded = _ours(session, start, end)
         diffs = _payment_diffs(session, ours_paid, theirs_paid)
         diffs += _refund_diffs(session, ours_refunded, theirs_refunded)
         old = session.scalar(sa.select(Reconciliation).where(Reconciliation.bill_date == bill_date))
@@ -125,6 +106,25 @@ def reconcile(bill_date: date) -> dict:
             "our_rows": run.our_rows,
             "differences": diffs,
         }
+
+
+def _ours(session, start, end) -> tuple[dict, dict]:
+    """Our paid orders by out_trade_no and succeeded refunds by out_refund_no, in the day."""
+    paid = session.scalars(
+        sa.select(WeChatPayOrder).where(
+            WeChatPayOrder.status == "paid",
+            WeChatPayOrder.paid_at >= start,
+            WeChatPayOrder.paid_at < end,
+        )
+    ).all()
+    refunded = session.scalars(
+        sa.select(WeChatRefund).where(
+            WeChatRefund.status == "succeeded",
+            WeChatRefund.completed_at >= start,
+            WeChatRefund.completed_at < end,
+        )
+    ).all()
+    return {o.out_trade_no: o for o in paid}, {r.out_refund_no: r for r in refunded}
 
 
 def _differences(ours: dict, theirs: dict, find) -> list[tuple]:

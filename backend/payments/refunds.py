@@ -63,6 +63,36 @@ def _order_for(session, refund: Refund) -> WeChatPayOrder | None:
     return None
 
 
+def _new_wechat_refund(session, refund: Refund, actor_id: int) -> WeChatRefund:
+    """The refund's WeChat record, against a paid order with room for it (409
+    refund_not_wechat when none has), its number fixed from now on."""
+    order = _order_for(session, refund)
+    if order is None:
+        raise RefundNotWeChat()
+    wr = WeChatRefund(
+        refund_id=refund.id,
+        order_id=order.id,
+        school_id=refund.school_id,
+        statement_id=refund.statement_id,
+        out_refund_no=out_refund_no(refund.id),
+        amount_fen=refund.amount_fen,
+        status="pending",
+        requested_by=actor_id,
+    )
+    session.add(wr)
+    ledger.send_refund_by_wechat(refund, wr.out_refund_no)
+    session.flush()
+    record(
+        session,
+        action="refund.wechat_requested",
+        object_type="refund",
+        object_id=refund.id,
+        school_id=refund.school_id,
+        after={"out_refund_no": wr.out_refund_no, "amount_fen": wr.amount_fen},
+    )
+    return wr
+
+
 def push_refund(school_id: int, refund_id: int) -> dict:
     """Send a requested refund of the school back to the payer's WeChat. Safe to repeat:
     the same refund keeps its out_refund_no, WeChat refunds it once; a finished one is
@@ -82,30 +112,7 @@ def push_refund(school_id: int, refund_id: int) -> dict:
         if refund.status != "requested" or (wr and wr.status not in OPEN_REFUND_STATES):
             raise RefundNotPending()
         if wr is None:
-            order = _order_for(session, refund)
-            if order is None:
-                raise RefundNotWeChat()
-            wr = WeChatRefund(
-                refund_id=refund.id,
-                order_id=order.id,
-                school_id=refund.school_id,
-                statement_id=refund.statement_id,
-                out_refund_no=out_refund_no(refund.id),
-                amount_fen=refund.amount_fen,
-                status="pending",
-                requested_by=actor.id,
-            )
-            session.add(wr)
-            ledger.send_refund_by_wechat(refund, wr.out_refund_no)
-            session.flush()
-            record(
-                session,
-                action="refund.wechat_requested",
-                object_type="refund",
-                object_id=refund.id,
-                school_id=school_id,
-                after={"out_refund_no": wr.out_refund_no, "amount_fen": wr.amount_fen},
-            )
+            wr = _new_wechat_refund(session, refund, actor.id)
         wr_id = wr.id
     # Committed before the call: a crash after WeChat accepted it still leaves the row
     # (with its number) for the retry, never a second refund.
