@@ -145,6 +145,43 @@ def office_exemptions(school_id: int, query: dict) -> list[dict]:
         return [exemption_view(r) for r in session.scalars(stmt.order_by(FeeExemption.id))]
 
 
+def _apply_to_statements(session, term, row: FeeExemption) -> list[int]:
+    """Bring each of the pupil's live statements of the term up to date with the approved
+    exemption; the ids of the issued ones that got an adjustment line."""
+    periods = session.scalars(
+        sa.select(Statement.period)
+        .where(
+            Statement.term_id == term.id,
+            Statement.student_id == row.student_id,
+            Statement.status != "void",
+        )
+        .order_by(Statement.period)
+    ).all()
+    applied = []
+    for period in periods:
+        result = build(session, term, period, [row.student_id])
+        applied += [a["statement_id"] for a in result["adjusted"]]
+    return applied
+
+
+def _tell_guardians(session, row: FeeExemption) -> None:
+    """The pupil's guardians learn the decision (and the comment, or the percentage)."""
+    notify_guardians(
+        session,
+        row.student_id,
+        kind="exemption_decided",
+        school_id=row.school_id,
+        payload={
+            "fields": {
+                "thing1": f"课后服务费减免（{EXEMPTION_CATEGORY_ZH[row.category]}）",
+                "phrase2": "已批准" if row.status == "approved" else "未批准",
+                "thing3": (row.comment or (f"减免{row.percent}%" if row.percent else "")),
+            },
+            "page": "pages/fees/exemptions",
+        },
+    )
+
+
 def decide(school_id: int, exemption_id: int, data: dict) -> dict:
     """Approve (full by default, or a percentage) or reject. An approval is applied at
     once to the pupil's statements of the term: drafts are recomputed, issued ones get
@@ -173,36 +210,10 @@ def decide(school_id: int, exemption_id: int, data: dict) -> dict:
         row.comment = data.get("comment")
         row.decided_at, row.decided_by = now(), actor.id
         session.flush()
-        applied = []
-        if row.status == "approved":
-            periods = session.scalars(
-                sa.select(Statement.period)
-                .where(
-                    Statement.term_id == term.id,
-                    Statement.student_id == row.student_id,
-                    Statement.status != "void",
-                )
-                .order_by(Statement.period)
-            ).all()
-            for period in periods:
-                result = build(session, term, period, [row.student_id])
-                applied += [a["statement_id"] for a in result["adjusted"]]
+        applied = _apply_to_statements(session, term, row) if row.status == "approved" else []
         if applied:
             notify_statements(session, applied, kind="statement_adjusted", note="减免已计入账单")
-        notify_guardians(
-            session,
-            row.student_id,
-            kind="exemption_decided",
-            school_id=school_id,
-            payload={
-                "fields": {
-                    "thing1": f"课后服务费减免（{EXEMPTION_CATEGORY_ZH[row.category]}）",
-                    "phrase2": "已批准" if row.status == "approved" else "未批准",
-                    "thing3": (row.comment or (f"减免{row.percent}%" if row.percent else "")),
-                },
-                "page": "pages/fees/exemptions",
-            },
-        )
+        _tell_guardians(session, row)
         record(
             session,
             action=f"exemption.{decision}",
