@@ -70,8 +70,8 @@ def reconcile(bill_date: date) -> dict:
     start, end = _day_bounds(bill_date)
     with unit_of_work() as session:
         ours_paid, ours_refunded = _ours(session, start, end)
-        diffs = _payment_diffs(session, ours_paid, theirs_paid)
-        diffs += _refund_diffs(session, ours_refunded, theirs_refunded)
+        diffs = _differences(session, "payment", ours_paid, theirs_paid)
+        diffs += _differences(session, "refund", ours_refunded, theirs_refunded)
         old = session.scalar(sa.select(Reconciliation).where(Reconciliation.bill_date == bill_date))
         if old is not None:
             session.execute(
@@ -127,72 +127,41 @@ def _ours(session, start, end) -> tuple[dict, dict]:
     return {o.out_trade_no: o for o in paid}, {r.out_refund_no: r for r in refunded}
 
 
-def _differences(ours: dict, theirs: dict, find) -> list[tuple]:
-    """(number, ours, theirs, kind, our row or the one found by number) for each number
-    on which our records and WeChat's bill disagree."""
+def _differences(session, record_type: str, ours: dict, theirs: dict) -> list[dict]:
+    """A row for each number on which our records and WeChat's bill disagree: which
+    numbers, where it belongs (school, statement) and both amounts."""
+    model, number = _KINDS[record_type]
     out = []
     for no in sorted(set(ours) | set(theirs)):
         mine, their = ours.get(no), theirs.get(no)
         if mine is not None and their is not None and mine.amount_fen == their[0]:
             continue
         kind = "missing_theirs" if their is None else "missing_ours" if mine is None else None
-        out.append((no, mine, their, kind or "amount_mismatch", mine or find(no)))
+        row = mine or session.scalar(sa.select(model).where(getattr(model, number) == no))
+        out.append(
+            dict(
+                record_type=record_type,
+                kind=kind or "amount_mismatch",
+                **_numbers(record_type, no, mine, their),
+                school_id=row.school_id if row else None,
+                statement_id=row.statement_id if row else None,
+                our_amount_fen=mine.amount_fen if mine else None,
+                their_amount_fen=their[0] if their else None,
+            )
+        )
     return out
 
 
-def _diff_row(record_type: str, kind: str, row, mine, their, **numbers) -> dict:
-    """One difference as stored: where it belongs (school, statement) and both amounts."""
-    return dict(
-        record_type=record_type,
-        kind=kind,
-        **numbers,
-        school_id=row.school_id if row else None,
-        statement_id=row.statement_id if row else None,
-        our_amount_fen=mine.amount_fen if mine else None,
-        their_amount_fen=their[0] if their else None,
-    )
+# record type -> (our model, the number the bill names it by)
+_KINDS = {"payment": (WeChatPayOrder, "out_trade_no"), "refund": (WeChatRefund, "out_refund_no")}
 
 
-def _payment_diffs(session, ours: dict, theirs: dict) -> list[dict]:
-    """Paid orders that differ from the bill's payments."""
-
-    def find(no):
-        return session.scalar(sa.select(WeChatPayOrder).where(WeChatPayOrder.out_trade_no == no))
-
-    return [
-        _diff_row(
-            "payment",
-            kind,
-            order,
-            mine,
-            their,
-            out_trade_no=no,
-            out_refund_no=None,
-            transaction_id=their[1] if their else mine.transaction_id,
-        )
-        for no, mine, their, kind, order in _differences(ours, theirs, find)
-    ]
-
-
-def _refund_diffs(session, ours: dict, theirs: dict) -> list[dict]:
-    """Succeeded refunds that differ from the bill's refunds."""
-
-    def find(no):
-        return session.scalar(sa.select(WeChatRefund).where(WeChatRefund.out_refund_no == no))
-
-    return [
-        _diff_row(
-            "refund",
-            kind,
-            row,
-            mine,
-            their,
-            out_trade_no=their[1] if their else None,
-            out_refund_no=no,
-            transaction_id=None,
-        )
-        for no, mine, their, kind, row in _differences(ours, theirs, find)
-    ]
+def _numbers(record_type: str, no: str, mine, their) -> dict:
+    """The WeChat numbers a difference is filed under (a bill row is (fen, number))."""
+    if record_type == "payment":
+        transaction_id = their[1] if their else mine.transaction_id
+        return dict(out_trade_no=no, out_refund_no=None, transaction_id=transaction_id)
+    return dict(out_trade_no=their[1] if their else None, out_refund_no=no, transaction_id=None)
 
 
 def school_reconciliation(school_id: int, bill_date: date) -> dict:
