@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         make_redis,
     )
     from backend.logging_setup import configure_logging, install_request_id
+    from backend.notifications import outbox
     from backend.wechat.client import make_wechat
 
     configure_logging(settings.log_json)
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     }
     app.extensions["kehou"]["wechat"] = make_wechat(app, settings)
     app.teardown_appcontext(close_session)
+    outbox.install()
     install_request_id(app)
     app.before_request(authenticate)
     register_error_handlers(app)
@@ -86,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         for name in modules:
             api.register_blueprint(importlib.import_module(name).blp)
 
-    from backend.console.blueprint import register as register_console
+    from backend.console.mount import register as register_console
     from backend.health import health_bp
 
     register_console(app)

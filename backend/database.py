@@ -99,17 +99,14 @@ def close_session(_exc=None) -> None:
 def unit_of_work():
     """One business transaction: commit on success, roll back on any error.
 
-    After the commit, the outbox is told to deliver what the transaction wrote, so a
-    rolled-back transaction never sends anything.
+    What happens after the commit (the outbox waking its worker, the audit chain sealed
+    before it) hooks in with session events from its own package, so this module imports
+    no domain.
     """
-    from backend.notifications.outbox import dispatch_pending, forget_pending
-
     session = get_session()
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
-        forget_pending(session)
         raise
-    dispatch_pending(session)

@@ -14,6 +14,17 @@ from sqlalchemy.exc import IntegrityError
 from backend.audit.service import record
 from backend.auth import passwords
 from backend.auth.context import Actor, require_admin
+from backend.auth.errors import (
+    AccountLocked,
+    InvalidCredentials,
+    InvalidOtp,
+    OtpRequired,
+    TotpAlreadyEnabled,
+    TotpCodeMismatch,
+    TotpNotSetUp,
+    UsernameTaken,
+    WrongCurrentPassword,
+)
 from backend.auth.models import AdminAccount, AuthSession
 from backend.auth.scope import admin_school, require_platform_admin
 from backend.auth.sessions import open_session, revoke
@@ -21,7 +32,7 @@ from backend.common.clock import now
 from backend.common.pagination import paginate
 from backend.database import unit_of_work
 from backend.districts.models import District
-from backend.errors import DomainError, NotFound, ValidationFailed, define
+from backend.errors import DomainError, NotFound, ValidationFailed
 from backend.extensions import get_redis
 from backend.schools.models import School
 
@@ -30,36 +41,6 @@ log = logging.getLogger("kehou.admin_auth")
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 TOTP_ISSUER = "Kehou 课后服务"
-
-InvalidCredentials = define(
-    "invalid_credentials", 401, "用户名或密码错误", "Wrong username or password"
-)
-AccountLocked = define(
-    "account_locked",
-    423,
-    "登录失败次数过多，账号已临时锁定，请{minutes}分钟后再试",
-    "Too many failed sign-ins: the account is locked, try again in {minutes} minutes",
-)
-OtpRequired = define(
-    "otp_required", 401, "请输入身份验证器上的6位动态验证码", "A one-time code (TOTP) is required"
-)
-InvalidOtp = define("invalid_otp", 401, "动态验证码不正确", "Wrong one-time code")
-UsernameTaken = define("username_taken", 409, "该用户名已被使用", "Username already taken")
-TotpAlreadyEnabled = define(
-    "totp_already_enabled", 409, "已启用动态验证码，无需重复设置", "TOTP is already enabled"
-)
-TotpNotSetUp = define(
-    "totp_not_set_up", 409, "请先生成动态验证码密钥", "Set up TOTP before confirming it"
-)
-TotpCodeMismatch = define(
-    "totp_code_mismatch",
-    422,
-    "动态验证码不正确，请核对身份验证器上的验证码和手机时间",
-    "The one-time code does not match; check the authenticator app and the phone's clock",
-)
-WrongCurrentPassword = define(
-    "wrong_current_password", 422, "当前密码不正确", "The current password is wrong"
-)
 
 
 def normalize_username(username: str) -> str:

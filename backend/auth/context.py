@@ -8,13 +8,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app, g, request
 
+from backend.auth.errors import SessionExpired
 from backend.auth.models import AuthSession
 from backend.auth.tokens import read_access_token
 from backend.common.clock import now
 from backend.database import get_session
-from backend.errors import Forbidden, Unauthorized, define
-
-SessionExpired = define("session_expired", 401, "登录已过期，请重新登录", "Session expired")
+from backend.errors import Forbidden, Unauthorized
 
 APP_PREFIX = "/api/v1"
 ADMIN_PREFIX = "/admin/api/v1"

@@ -8,14 +8,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from backend.errors import define
-
-WeakPassword = define(
-    "weak_password",
-    422,
-    "密码强度不够：至少10位，须同时包含字母和数字，且不能与用户名相同",
-    "Weak password: at least 10 characters with letters and digits, not the username",
-)
+from backend.auth.errors import WeakPassword
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128

@@ -8,28 +8,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from backend.auth.context import load_grants
+from backend.auth.errors import RefreshTokenInvalid, RefreshTokenReused
 from backend.auth.models import AuthSession, User
 from backend.auth.sessions import open_session, revoke, rotate
 from backend.common.clock import now
 from backend.common.privacy import mask_phone
 from backend.database import unit_of_work
-from backend.errors import define
 from backend.wechat.client import get_wechat
 
 log = logging.getLogger("kehou.auth")
-
-RefreshTokenInvalid = define(
-    "refresh_token_invalid",
-    401,
-    "登录已失效，请重新登录",
-    "The refresh token is invalid or expired; sign in again",
-)
-RefreshTokenReused = define(
-    "refresh_token_reused",
-    401,
-    "登录凭证已在别处使用，为保护账号安全已退出登录，请重新登录",
-    "This refresh token was already used; the session was ended for safety, sign in again",
-)
 
 
 def _signed_in(session, user_id: int, tokens: dict) -> dict:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import io
-
 from flask import g, make_response, redirect, render_template, request, url_for
 
 from backend.auth import admin_service
 from backend.console.blueprint import bp
+from backend.console.qr import qr_data_uri
 from backend.console.session import COOKIE, check_csrf, set_cookie, signed_in
 from backend.errors import DomainError, wants_english
 
@@ -45,17 +43,6 @@ def login():
     return set_cookie(redirect(target), tokens["access_token"], tokens["expires_in"])
 
 
-def _qr_data_uri(text: str) -> str:
-    """A QR code drawn on the server (no outside service sees the secret)."""
-    import qrcode
-    import qrcode.image.svg
-
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buf = io.BytesIO()
-    image.save(buf)
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
 @bp.route("/totp", methods=["GET", "POST"])
 @signed_in
 def totp():
@@ -73,7 +60,7 @@ def totp():
     return render_template(
         "console/totp.html",
         secret=setup["secret"],
-        qr=_qr_data_uri(setup["otpauth_uri"]),
+        qr=qr_data_uri(setup["otpauth_uri"]),
         error=error,
     ), (422 if error else 200)
 

@@ -32,15 +32,3 @@ def _no_store(response):
         "script-src 'self'; frame-ancestors 'none'"
     )
     return response
-
-
-def register(app) -> None:
-    """Mount the console (pages import the blueprint, so they are loaded here)."""
-    from backend.console import (  # noqa: F401
-        auth_pages,
-        district_pages,
-        school_pages,
-        term_pages,
-    )
-
-    app.register_blueprint(bp)

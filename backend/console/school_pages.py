@@ -15,12 +15,13 @@ from backend.audit import service as audit_service
 from backend.common.clock import today
 from backend.console.blueprint import bp
 from backend.console.charts import dashboard_charts
+from backend.console.qr import qr_data_uri
 from backend.console.session import signed_in
 from backend.courses import catalogue
 from backend.districts import oversight
 from backend.errors import DomainError, wants_english
-from backend.schools import roster_import
-from backend.schools import service as schools
+from backend.schools import pupils as roster_pupils
+from backend.schools import role_grants, roster_import, structure
 from backend.schools.schemas import RoleGrantIn
 from backend.signup import reports
 from backend.terms import service as terms
@@ -49,7 +50,7 @@ def home():
         return redirect(url_for("console.district", district_id=actor.district_id))
     if actor.school_id is not None:
         return redirect(url_for("console.dashboard", school_id=actor.school_id))
-    items, _ = schools.list_schools(1, 100)
+    items, _ = structure.list_schools(1, 100)
     return render_template("console/home.html", schools=items)
 
 
@@ -65,7 +66,7 @@ def current_term(school_id: int):
 @signed_in
 def dashboard(school_id):
     """The current term at a glance: sign-up funnel, review backlog, course fill, fees."""
-    school = schools.get_school(school_id)
+    school = structure.get_school(school_id)
     term = current_term(school_id)
     if term is None:
         return render_template("console/dashboard.html", school=school, term=None)
@@ -87,11 +88,11 @@ def dashboard(school_id):
 @signed_in
 def roster(school_id):
     """The pupils, searchable, with the .xlsx import beside them."""
-    school = schools.get_school(school_id)
+    school = structure.get_school(school_id)
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
     query = (request.args.get("q") or "").strip()[:50]
     filters = {"q": query} if query else {}
-    pupils, total = schools.list_students(school_id, filters, page, 50)
+    pupils, total = roster_pupils.list_students(school_id, filters, page, 50)
     return render_template(
         "console/roster.html",
         school=school,
@@ -107,7 +108,7 @@ def roster(school_id):
 @signed_in
 def roster_upload(school_id):
     """Import the roster; each bad row is shown with its row number and reason."""
-    school = schools.get_school(school_id)
+    school = structure.get_school(school_id)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         result = {
@@ -123,7 +124,7 @@ def roster_upload(school_id):
         except DomainError as exc:
             result = {"created": 0, "updated": 0, "errors": [{"row": 0, "message": _message(exc)}]}
             status = exc.status
-    pupils, total = schools.list_students(school_id, {}, 1, 50)
+    pupils, total = roster_pupils.list_students(school_id, {}, 1, 50)
     page = render_template(
         "console/roster.html",
         school=school,
@@ -150,7 +151,7 @@ def roster_template(school_id):
 @signed_in
 def grants(school_id):
     """Role grants; a new one shows its one-time binding code and QR code once."""
-    school = schools.get_school(school_id)
+    school = structure.get_school(school_id)
     created, error = None, None
     if request.method == "POST":
         fields = {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""}
@@ -158,18 +159,16 @@ def grants(school_id):
             if key in fields:
                 fields[key] = request.form.get(key, type=int)
         try:  # the admin API's schema: the same rules, the same messages
-            created = schools.create_role_grant(school_id, RoleGrantIn().load(fields))
+            created = role_grants.create_role_grant(school_id, RoleGrantIn().load(fields))
         except ma.ValidationError as exc:
             error = ("填写的内容有误，请检查", exc.messages)
         except DomainError as exc:
             error = (_message(exc), exc.errors or {})
-    rows, _ = schools.list_role_grants(school_id, {}, 1, 100)
-    classes, _ = schools.list_classes(school_id, None, 1, 100)
+    rows, _ = role_grants.list_role_grants(school_id, {}, 1, 100)
+    classes, _ = structure.list_classes(school_id, None, 1, 100)
     qr = None
     if created:
-        from backend.console.auth_pages import _qr_data_uri
-
-        qr = _qr_data_uri(created["binding_code"])
+        qr = qr_data_uri(created["binding_code"])
     status = 201 if created else 422 if error else 200
     return render_template(
         "console/grants.html",
@@ -186,7 +185,7 @@ def grants(school_id):
 @signed_in
 def audit(school_id):
     """The school's audit trail, newest first, with its export."""
-    school = schools.get_school(school_id)
+    school = structure.get_school(school_id)
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
     rows, total = audit_service.list_for_school(school_id, {}, page, 50)
     return render_template("console/audit.html", school=school, rows=rows, total=total, page=page)

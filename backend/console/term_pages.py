@@ -11,7 +11,7 @@ from backend.console.forms import load, run
 from backend.console.session import signed_in
 from backend.courses import catalogue, providers
 from backend.courses.schemas import CourseIn, ProviderIn
-from backend.schools import service as schools
+from backend.schools import structure
 from backend.terms import service as terms
 from backend.terms.schemas import AgreementIn, CalendarDayIn, TermIn
 
@@ -24,7 +24,7 @@ COURSE_INTS = ("capacity", "min_grade", "max_grade", "fee_fen", "provider_id")
 @signed_in
 def terms_page(school_id):
     """The school's terms, and step 1 of the flow: a new term."""
-    school = schools.get_school(school_id)
+    school = structure.get_school(school_id)
     error = None
     if request.method == "POST":
         form = request.form
@@ -65,7 +65,7 @@ def _setup_page(school, term_id, errors):
 @signed_in
 def term_setup(school_id, term_id):
     """Steps 2-4: the agreement, calendar days, providers and courses of the term."""
-    school = schools.get_school(school_id)
+    school = structure.get_school(school_id)
     errors = {}
     if request.method == "POST":
         step = request.form.get("step")

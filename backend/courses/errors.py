@@ -1,6 +1,7 @@
 """The course domain's error codes (one place, so codes and messages never drift)."""
 
 from backend.errors import define
+from backend.signup.errors import NotEnrolled as NotEnrolled  # one wording, signup's
 
 CourseFull = define("course_full", 409, "该课程名额已满", "The course is full")
 TimeConflict = define(
@@ -15,12 +16,6 @@ MaxCoursesReached = define(
     409,
     "每名学生最多选{limit}门课程",
     "At most {limit} courses per pupil",
-)
-NotEnrolled = define(
-    "not_enrolled",
-    403,
-    "该学生尚未正式参加本学期课后服务，报名审核通过并公示后才能选课",
-    "The pupil is not enrolled in this term",
 )
 GradeNotEligible = define(
     "grade_not_eligible", 422, "该课程不面向该学生所在年级", "The course is not open to this grade"

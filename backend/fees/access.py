@@ -1,21 +1,17 @@
-"""Reaching fee objects through the caller's scope, and the term-closed guard."""
+"""Reaching fee objects through the caller's scope, the term-closed guard, and the audit
+row of an office change to a statement."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from backend.audit.service import record
 from backend.auth.context import current_actor
 from backend.auth.scope import admin_school
-from backend.errors import NotFound, define
+from backend.errors import NotFound
+from backend.fees.errors import TermSettled
 from backend.fees.models import Settlement, Statement
 from backend.terms.models import Term
-
-TermSettled = define(
-    "term_settled",
-    409,
-    "本学期已完成期末结算，收费记录不能再更改",
-    "The term is settled; its fee records can no longer change",
-)
 
 
 def office_term(session, school_id: int, term_id: int, *, lock: bool = False) -> Term:
@@ -51,3 +47,17 @@ def settlement_of(session, term_id: int) -> Settlement | None:
 def ensure_not_settled(session, term_id: int) -> None:
     if settlement_of(session, term_id) is not None:
         raise TermSettled()
+
+
+def audit_statement(session, st: Statement, action: str, before: dict, **after) -> None:
+    """One audit row for a change to the statement: before, and its status after with
+    what the change names."""
+    record(
+        session,
+        action=action,
+        object_type="statement",
+        object_id=st.id,
+        school_id=st.school_id,
+        before=before,
+        after={"status": st.status, **after},
+    )

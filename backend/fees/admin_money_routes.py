@@ -7,7 +7,7 @@ from flask.views import MethodView
 
 from backend.common.idempotency import idempotent
 from backend.common.pagination import Blueprint, Page
-from backend.fees import disclosures, payments, settlement
+from backend.fees import disclosures, offline_payments, settlement
 from backend.fees.schemas import (
     DisclosureIn,
     DisclosureOut,
@@ -42,7 +42,7 @@ class Payments(MethodView):
         """Record an offline payment. The same reference on the same statement is the same
         payment (200, nothing added; another amount -> 409 payment_reference_reused). Paying
         more than the balance leaves a credit carried to the next statement."""
-        return payments.record_payment(school_id, statement_id, data)
+        return offline_payments.record_payment(school_id, statement_id, data)
 
 
 @blp.route("/<int:school_id>/statements/<int:statement_id>/refunds")
@@ -53,7 +53,7 @@ class Refunds(MethodView):
     def post(self, data, school_id, statement_id):
         """Record money given back, with its reason; 409 refund_exceeds_paid above what was
         paid minus what was already refunded."""
-        return payments.record_refund(school_id, statement_id, data)
+        return offline_payments.record_refund(school_id, statement_id, data)
 
 
 @blp.route("/<int:school_id>/refunds/<int:refund_id>/complete")
@@ -62,7 +62,7 @@ class RefundComplete(MethodView):
     @blp.response(200, RefundRecordedOut)
     def post(self, data, school_id, refund_id):
         """Confirm a requested refund (from settlement) was paid out, or that it failed."""
-        return payments.complete_refund(school_id, refund_id, data["outcome"])
+        return offline_payments.complete_refund(school_id, refund_id, data["outcome"])
 
 
 @blp.route("/<int:school_id>/terms/<int:term_id>/expenses")

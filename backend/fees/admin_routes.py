@@ -7,7 +7,7 @@ from flask.views import MethodView
 
 from backend.common.idempotency import idempotent
 from backend.common.pagination import Blueprint
-from backend.fees import exemptions, ledger, plans, views
+from backend.fees import exemptions, issuing, plans, statement_reads
 from backend.fees.schemas import (
     AdjustmentIn,
     BillingPeriodIn,
@@ -74,7 +74,7 @@ class Generate(MethodView):
     def post(self, data, school_id, term_id):
         """One statement per enrolled pupil for the period. Safe to run again: drafts are
         recomputed, issued statements only ever get adjustment lines, nothing duplicates."""
-        return ledger.generate(school_id, term_id, data["period"])
+        return issuing.generate(school_id, term_id, data["period"])
 
 
 @blp.route("/<int:school_id>/terms/<int:term_id>/statements/issue")
@@ -83,7 +83,7 @@ class IssuePeriod(MethodView):
     @blp.response(200, IssuePeriodOut)
     def post(self, data, school_id, term_id):
         """Issue every draft of the period; each pupil's guardians are notified."""
-        return ledger.issue_period(school_id, term_id, data["period"])
+        return issuing.issue_period(school_id, term_id, data["period"])
 
 
 @blp.route("/<int:school_id>/statements")
@@ -93,7 +93,7 @@ class Statements(MethodView):
     @blp.paginate()
     def get(self, query, school_id, pagination_parameters):
         """The school's statements, filtered by term, period, status, class or pupil."""
-        rows, total = views.office_statements(
+        rows, total = statement_reads.office_statements(
             school_id, query, pagination_parameters.page, pagination_parameters.page_size
         )
         pagination_parameters.item_count = total
@@ -106,7 +106,7 @@ class StatementExport(MethodView):
     @blp.response(200, content_type=XLSX, description="An .xlsx of the matching statements.")
     def get(self, query, school_id):
         """Export the matching statements as .xlsx."""
-        data, filename = views.export_statements(school_id, query)
+        data, filename = statement_reads.export_statements(school_id, query)
         return send_file(data, as_attachment=True, download_name=filename, mimetype=XLSX)
 
 
@@ -115,7 +115,7 @@ class StatementItem(MethodView):
     @blp.response(200, StatementDetailOut)
     def get(self, school_id, statement_id):
         """One statement with its lines, payments and refunds."""
-        return views.office_statement_detail(school_id, statement_id)
+        return statement_reads.office_statement_detail(school_id, statement_id)
 
 
 @blp.route("/<int:school_id>/statements/<int:statement_id>/issue")
@@ -123,7 +123,7 @@ class Issue(MethodView):
     @blp.response(200, StatementOut)
     def post(self, school_id, statement_id):
         """Issue one draft (409 statement_not_draft otherwise); guardians are notified."""
-        return ledger.issue(school_id, statement_id)
+        return issuing.issue(school_id, statement_id)
 
 
 @blp.route("/<int:school_id>/statements/<int:statement_id>/reissue")
@@ -133,7 +133,7 @@ class Reissue(MethodView):
     def post(self, data, school_id, statement_id):
         """Void an issued, unpaid statement and issue a freshly computed one in its place
         (with payments on it, use an adjustment instead)."""
-        return ledger.reissue(school_id, statement_id, data["reason"])
+        return issuing.reissue(school_id, statement_id, data["reason"])
 
 
 @blp.route("/<int:school_id>/statements/<int:statement_id>/adjustments")
@@ -143,4 +143,4 @@ class Adjustments(MethodView):
     @blp.response(201, StatementOut)
     def post(self, data, school_id, statement_id):
         """Add a signed adjustment line with its reason (shown to the family)."""
-        return ledger.adjust(school_id, statement_id, data)
+        return issuing.adjust(school_id, statement_id, data)

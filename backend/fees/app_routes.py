@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from backend.common.idempotency import idempotent
 from backend.common.pagination import Blueprint, Page
-from backend.fees import disclosures, exemptions, views
+from backend.fees import disclosures, exemptions, statement_reads
 from backend.fees.schemas import (
     DisclosureOut,
     DisclosureQuery,
@@ -26,7 +26,7 @@ class StudentStatements(MethodView):
     @blp.paginate(Page)
     def get(self, query, student_id):
         """My child's issued statements (never the office's drafts), oldest period first."""
-        return views.family_statements(student_id, query.get("term_id"))
+        return statement_reads.family_statements(student_id, query.get("term_id"))
 
 
 @blp.route("/statements/<int:statement_id>")
@@ -34,7 +34,7 @@ class StatementItem(MethodView):
     @blp.response(200, StatementOut)
     def get(self, statement_id):
         """One statement with its lines; total_fen is always the sum of the lines."""
-        return views.family_statement(statement_id)
+        return statement_reads.family_statement(statement_id)
 
 
 @blp.route("/students/<int:student_id>/exemptions")

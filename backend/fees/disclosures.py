@@ -17,6 +17,7 @@ from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
 from backend.fees import money
 from backend.fees.access import office_term, settlement_of
+from backend.fees.errors import InvalidPeriod
 from backend.fees.models import (
     EXPENSE_CATEGORIES,
     EXPENSE_CATEGORY_ZH,
@@ -28,7 +29,6 @@ from backend.fees.models import (
     Statement,
     StatementLine,
 )
-from backend.fees.periods import InvalidPeriod
 from backend.terms.models import Term
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

@@ -10,9 +10,10 @@ from backend.auth.scope import admin_school, guardian_student
 from backend.common.clock import now
 from backend.common.pagination import paginate
 from backend.database import get_session, unit_of_work
-from backend.errors import NotFound, define
+from backend.errors import NotFound
 from backend.fees.access import ensure_not_settled, office_term
-from backend.fees.ledger import notify_statements
+from backend.fees.errors import CommentRequired, ExemptionDecided, ExemptionExists
+from backend.fees.issuing import notify_statements
 from backend.fees.models import EXEMPTION_CATEGORIES, EXEMPTION_CATEGORY_ZH, FeeExemption, Statement
 from backend.fees.statements import build
 from backend.fees.states import exemption_next
@@ -20,19 +21,6 @@ from backend.notifications.outbox import notify_guardians
 from backend.schools.models import School, Student
 from backend.signup.models import Application
 from backend.terms.models import Term
-
-ExemptionExists = define(
-    "exemption_exists",
-    409,
-    "本学期已有一份待审核或已批准的减免申请",
-    "A pending or approved exemption exists for this pupil and term",
-)
-ExemptionDecided = define(
-    "exemption_decided", 409, "该减免申请已处理", "The exemption was already decided"
-)
-CommentRequired = define(
-    "comment_required", 422, "不批准时请填写原因", "A comment is required to reject"
-)
 
 
 def exemption_view(row: FeeExemption) -> dict:
@@ -160,6 +148,43 @@ def office_exemptions(school_id: int, query: dict, page: int, page_size: int):
         return [exemption_view(r) for r in rows], total
 
 
+def _apply_to_statements(session, term, row: FeeExemption) -> list[int]:
+    """Bring each of the pupil's live statements of the term up to date with the approved
+    exemption; the ids of the issued ones that got an adjustment line."""
+    periods = session.scalars(
+        sa.select(Statement.period)
+        .where(
+            Statement.term_id == term.id,
+            Statement.student_id == row.student_id,
+            Statement.status != "void",
+        )
+        .order_by(Statement.period)
+    ).all()
+    applied = []
+    for period in periods:
+        result = build(session, term, period, [row.student_id])
+        applied += [a["statement_id"] for a in result["adjusted"]]
+    return applied
+
+
+def _tell_guardians(session, row: FeeExemption) -> None:
+    """The pupil's guardians learn the decision (and the comment, or the percentage)."""
+    notify_guardians(
+        session,
+        row.student_id,
+        kind="exemption_decided",
+        school_id=row.school_id,
+        payload={
+            "fields": {
+                "thing1": f"课后服务费减免（{EXEMPTION_CATEGORY_ZH[row.category]}）",
+                "phrase2": "已批准" if row.status == "approved" else "未批准",
+                "thing3": (row.comment or (f"减免{row.percent}%" if row.percent else "")),
+            },
+            "page": "pages/fees/exemptions",
+        },
+    )
+
+
 def decide(school_id: int, exemption_id: int, data: dict) -> dict:
     """Approve (full by default, or a percentage) or reject. An approval is applied at
     once to the pupil's statements of the term: drafts are recomputed, issued ones get
@@ -188,36 +213,10 @@ def decide(school_id: int, exemption_id: int, data: dict) -> dict:
         row.comment = data.get("comment")
         row.decided_at, row.decided_by = now(), actor.id
         session.flush()
-        applied = []
-        if row.status == "approved":
-            periods = session.scalars(
-                sa.select(Statement.period)
-                .where(
-                    Statement.term_id == term.id,
-                    Statement.student_id == row.student_id,
-                    Statement.status != "void",
-                )
-                .order_by(Statement.period)
-            ).all()
-            for period in periods:
-                result = build(session, term, period, [row.student_id])
-                applied += [a["statement_id"] for a in result["adjusted"]]
+        applied = _apply_to_statements(session, term, row) if row.status == "approved" else []
         if applied:
             notify_statements(session, applied, kind="statement_adjusted", note="减免已计入账单")
-        notify_guardians(
-            session,
-            row.student_id,
-            kind="exemption_decided",
-            school_id=school_id,
-            payload={
-                "fields": {
-                    "thing1": f"课后服务费减免（{EXEMPTION_CATEGORY_ZH[row.category]}）",
-                    "phrase2": "已批准" if row.status == "approved" else "未批准",
-                    "thing3": (row.comment or (f"减免{row.percent}%" if row.percent else "")),
-                },
-                "page": "pages/fees/exemptions",
-            },
-        )
+        _tell_guardians(session, row)
         record(
             session,
             action=f"exemption.{decision}",

@@ -1,278 +1,161 @@
-"""Statements for the office: generate, issue (one or a period), reissue, adjust."""
+"""The money on a statement: the one place that credits payments, debits refunds and
+re-derives a statement's paying state (office, WeChat Pay and settlement all call it).
+
+Every function runs inside the caller's transaction; the caller holds the statement's
+row lock (`lock`), so concurrent writers of one statement take turns.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import logging
+from datetime import datetime
 
 import sqlalchemy as sa
 
-from backend.audit.service import record
-from backend.common.clock import now
-from backend.database import unit_of_work
-from backend.errors import define
+from backend.common.clock import SCHOOL_TZ, now, today
 from backend.fees import money
-from backend.fees.access import ensure_not_settled, office_statement, office_term
-from backend.fees.models import Statement, StatementLine
-from backend.fees.periods import bounds
-from backend.fees.statements import build, refresh_state
-from backend.fees.states import OPEN_STATES, statement_next
-from backend.fees.views import statement_view
-from backend.notifications.models import OutboxMessage
-from backend.notifications.outbox import enqueue
-from backend.schools.models import GuardianLink
+from backend.fees.errors import RefundExceedsPaid
+from backend.fees.models import Payment, Refund, Statement
+from backend.fees.states import OPEN_STATES, paying_state, payment_next, refund_next, statement_next
 
-# Up to this many messages wake the worker one by one; more are left to its sweep.
-WAKE_UP_LIMIT = 50
-
-StatementNotDraft = define(
-    "statement_not_draft", 409, "该账单已出账，不能再次出账", "The statement is not a draft"
-)
-StatementNotReissuable = define(
-    "statement_not_reissuable",
-    409,
-    "只有已出账且尚未收款的账单可以作废重开；已收款的账单请用调整",
-    "Only an issued statement without payments can be reissued; use an adjustment",
-)
-StatementClosed = define(
-    "statement_closed", 409, "该账单已作废或已结算，不能调整", "The statement is void or settled"
-)
+log = logging.getLogger("kehou.fees")
 
 
-def generate(school_id: int, term_id: int, period: str) -> dict:
-    """Generate the period's statements (idempotent: run it again after any change)."""
-    with unit_of_work() as session:
-        term = office_term(session, school_id, term_id, lock=True)
-        ensure_not_settled(session, term.id)
-        bounds(term, period)
-        result = build(session, term, period)
-        notify_statements(
-            session,
-            [a["statement_id"] for a in result["adjusted"]],
-            kind="statement_adjusted",
-            note="账单已调整",
-        )
-        summary = {k: v for k, v in result.items() if k not in ("created_ids", "adjusted")}
-        summary.update(adjusted=len(result["adjusted"]), removed=len(result["removed"]))
-        record(
-            session,
-            action="statements.generate",
-            object_type="term",
-            object_id=term.id,
-            school_id=school_id,
-            after={
-                **summary,
-                "created_ids": result["created_ids"],
-                "adjusted": result["adjusted"],
-                "removed": result["removed"],
-            },
-        )
-        summary["statements"] = session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Statement)
-            .where(
-                Statement.term_id == term.id,
-                Statement.period == period,
-                Statement.status != "void",
-            )
-        )
-    return summary
-
-
-def notify_statements(
-    session, statement_ids: list[int], *, kind: str, note: str, amounts: dict | None = None
-) -> None:
-    """One message per guardian of each statement's pupil (guardians loaded in one query);
-    the amount shown is the statement's total unless `amounts` names another."""
-    if not statement_ids:
-        return
-    rows = session.execute(
-        sa.select(Statement.id, Statement.student_id, Statement.school_id, Statement.period)
-        .where(Statement.id.in_(statement_ids))
-        .order_by(Statement.id)
-    ).all()
-    guardians = defaultdict(list)
-    for student_id, user_id in session.execute(
-        sa.select(GuardianLink.student_id, GuardianLink.user_id).where(
-            GuardianLink.student_id.in_({r.student_id for r in rows})
-        )
-    ):
-        guardians[student_id].append(user_id)
-    totals = amounts or dict(
-        session.execute(
-            sa.select(Statement.id, Statement.total_fen).where(Statement.id.in_(statement_ids))
-        ).all()
+def lock(session, statement_id: int) -> Statement | None:
+    """The statement, row-locked and re-read (None when there is no such statement)."""
+    return session.scalar(
+        sa.select(Statement)
+        .where(Statement.id == statement_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
-    messages = [
-        dict(
-            kind=kind,
-            user_id=user_id,
-            school_id=r.school_id,
-            payload={
-                "fields": {
-                    "thing1": f"课后服务费 {r.period}",
-                    "amount2": f"{money.yuan(totals[r.id])}元",
-                    "thing3": note,
-                },
-                "page": f"pages/fees/statement?id={r.id}",
-            },
-        )
-        for r in rows
-        for user_id in guardians[r.student_id]
-    ]
-    if len(messages) <= WAKE_UP_LIMIT:
-        for message in messages:
-            enqueue(session, **message)
-        return
-    # A whole period at once: one multi-row insert instead of one flush per message; the
-    # worker's sweep sends them (pending rows are the outbox's contract), no wake-ups.
-    moment = now()
-    session.add_all(
-        OutboxMessage(status="pending", next_attempt_at=moment, **message) for message in messages
+
+
+def refresh_state(st: Statement) -> None:
+    """Re-derive the paying state of an open statement after its money changed."""
+    if st.status in OPEN_STATES:
+        covered = money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen)
+        st.status = paying_state(st.total_fen, covered)
+
+
+def _after(st: Statement, action: str) -> None:
+    """The statement's state after money moved (open statements only)."""
+    covered = money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen)
+    st.status = statement_next(st.status, action, st.total_fen, covered)
+
+
+def open_payment(session, st: Statement, *, amount_fen: int, **fields) -> Payment:
+    """A payment of the statement not yet received (a WeChat order, or the office's
+    recording before it is credited)."""
+    payment = Payment(
+        school_id=st.school_id,
+        term_id=st.term_id,
+        statement_id=st.id,
+        student_id=st.student_id,
+        status="created",
+        amount_fen=amount_fen,
+        **fields,
     )
+    session.add(payment)
     session.flush()
+    return payment
 
 
-def _issue(st: Statement, moment) -> None:
-    st.status = statement_next(st.status, "issue", st.total_fen, 0)
-    st.issued_at = moment
+def credit_payment(
+    st: Statement, payment: Payment, *, paid_at: datetime, transaction_id: str | None = None
+) -> None:
+    """The payment arrived: it is paid, and its amount counts on the statement. Money
+    landing on a closed statement is kept (it is real) and the state left alone."""
+    payment.status = payment_next(payment.status, "pay")
+    payment.paid_at = paid_at
+    if payment.paid_on is None:
+        payment.paid_on = paid_at.astimezone(SCHOOL_TZ).date()
+    if transaction_id is not None:
+        payment.transaction_id = transaction_id
+    st.paid_fen += payment.amount_fen
+    if st.status in OPEN_STATES:
+        _after(st, "pay")
+    else:
+        log.warning("payment %s landed on a %s statement", payment.id, st.status)
 
 
-def issue(school_id: int, statement_id: int) -> dict:
-    with unit_of_work() as session:
-        st = office_statement(session, school_id, statement_id, lock=True)
-        ensure_not_settled(session, st.term_id)
-        if st.status != "draft":
-            raise StatementNotDraft()
-        _issue(st, now())
-        notify_statements(session, [st.id], kind="statement_issued", note="新账单已出")
-        record(
-            session,
-            action="statement.issue",
-            object_type="statement",
-            object_id=st.id,
-            school_id=school_id,
-            before={"status": "draft"},
-            after={"status": st.status, "total_fen": st.total_fen},
+def close_payment(session, payment_id: int) -> Payment:
+    """A payment that will never arrive (its order closed)."""
+    payment = session.get(Payment, payment_id)
+    payment.status = payment_next(payment.status, "close")
+    return payment
+
+
+def debit_refund(
+    session,
+    st: Statement,
+    amount_fen: int,
+    *,
+    kind: str,
+    reason: str,
+    status: str,
+    actor_id=None,
+    settlement_id=None,
+) -> Refund:
+    """A refund of the statement (never more than may be refunded), counted at once; a
+    requested one that fails later puts the money back (`finish_refund`)."""
+    allowed = money.refundable(st.paid_fen, st.refunded_fen, st.carried_out_fen)
+    if amount_fen > allowed:
+        raise RefundExceedsPaid(
+            left=money.yuan(allowed),
+            paid=money.yuan(st.paid_fen),
+            refunded=money.yuan(st.refunded_fen),
+            errors={"amount_fen": [f"最多可退 {allowed} 分"]},
         )
-        return statement_view(session, st)
+    done = status == "succeeded"
+    refund = Refund(
+        school_id=st.school_id,
+        term_id=st.term_id,
+        statement_id=st.id,
+        student_id=st.student_id,
+        settlement_id=settlement_id,
+        kind=kind,
+        method="offline",
+        status=status,
+        amount_fen=amount_fen,
+        reason=reason,
+        refunded_on=today() if done else None,
+        completed_at=now() if done else None,
+        recorded_by=actor_id,
+    )
+    session.add(refund)
+    st.refunded_fen += amount_fen
+    if st.status in OPEN_STATES:
+        _after(st, "refund")
+    return refund
 
 
-def issue_period(school_id: int, term_id: int, period: str) -> dict:
-    """Issue every draft of the period at once; guardians are told in the same commit."""
-    with unit_of_work() as session:
-        term = office_term(session, school_id, term_id, lock=True)
-        ensure_not_settled(session, term.id)
-        bounds(term, period)
-        drafts = session.scalars(
-            sa.select(Statement)
-            .where(
-                Statement.term_id == term.id,
-                Statement.period == period,
-                Statement.status == "draft",
-            )
-            .order_by(Statement.id)
-            .with_for_update()
-        ).all()
-        moment = now()
-        for st in drafts:
-            _issue(st, moment)
-        ids = [st.id for st in drafts]
-        notify_statements(session, ids, kind="statement_issued", note="新账单已出")
-        record(
-            session,
-            action="statements.issue",
-            object_type="term",
-            object_id=term.id,
-            school_id=school_id,
-            after={"period": period, "issued": len(ids), "statement_ids": ids},
-        )
-    return {"period": period, "issued": len(ids)}
+def send_refund_by_wechat(refund: Refund, out_refund_no: str) -> None:
+    """The requested refund goes back through WeChat Pay under this number."""
+    refund.method, refund.out_refund_no = "wechat", out_refund_no
 
 
-def reissue(school_id: int, statement_id: int, reason: str) -> dict:
-    """Void an issued, unpaid statement and issue a freshly computed one in its place."""
-    with unit_of_work() as session:
-        st = office_statement(session, school_id, statement_id)
-        term = office_term(session, school_id, st.term_id, lock=True)
-        ensure_not_settled(session, term.id)
-        st = office_statement(session, school_id, statement_id, lock=True)
-        if st.status != "issued" or st.paid_fen:
-            raise StatementNotReissuable()
-        lines = session.scalars(
-            sa.select(StatementLine).where(StatementLine.statement_id == st.id)
-        ).all()
-        for ln in lines:  # credits it carried go back to where they came from
-            if ln.kind == "credit" and ln.source_statement_id:
-                prev = session.get(Statement, ln.source_statement_id, with_for_update=True)
-                prev.carried_out_fen += ln.amount_fen
-                refresh_state(prev)
-        st.status = statement_next(st.status, "void")
-        st.voided_at, st.void_reason = now(), reason
-        session.flush()
-        result = build(session, term, st.period, [st.student_id])
-        if not result["created_ids"]:
-            new = None
-        else:
-            new = session.get(Statement, result["created_ids"][0])
-            new.replaces_id = st.id
-            _issue(new, now())
-            notify_statements(session, [new.id], kind="statement_issued", note="账单已重开")
-        record(
-            session,
-            action="statement.reissue",
-            object_type="statement",
-            object_id=st.id,
-            school_id=school_id,
-            before={"status": "issued", "total_fen": st.total_fen},
-            after={"status": "void", "reason": reason, "replaced_by": new.id if new else None},
-        )
-        return {
-            "voided": statement_view(session, st),
-            "statement": statement_view(session, new) if new else None,
-        }
+def finish_refund(st: Statement, refund: Refund, *, succeeded: bool) -> None:
+    """A requested refund was paid out, or failed: a failed one puts the money back on
+    the statement's balance."""
+    refund.status = refund_next(refund.status, "succeed" if succeeded else "fail")
+    refund.completed_at = now()
+    if succeeded:
+        refund.refunded_on = today()
+    else:
+        st.refunded_fen -= refund.amount_fen
+        refresh_state(st)
 
 
-def adjust(school_id: int, statement_id: int, data: dict) -> dict:
-    """A manual adjustment line (signed), visible to the family with its reason."""
-    with unit_of_work() as session:
-        st = office_statement(session, school_id, statement_id, lock=True)
-        ensure_not_settled(session, st.term_id)
-        if st.status not in ("draft", *OPEN_STATES):
-            raise StatementClosed()
-        before = {"status": st.status, "total_fen": st.total_fen}
-        session.add(
-            StatementLine(
-                statement_id=st.id,
-                kind="adjustment",
-                basis="manual",
-                description=data["description"],
-                amount_fen=data["amount_fen"],
-                added_after_issue=st.status != "draft",
-            )
-        )
-        st.total_fen += data["amount_fen"]
-        if st.status != "draft":
-            st.status = statement_next(
-                st.status,
-                "adjust",
-                st.total_fen,
-                money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen),
-            )
-        session.flush()
-        if st.status != "draft":
-            notify_statements(session, [st.id], kind="statement_adjusted", note="账单已调整")
-        record(
-            session,
-            action="statement.adjust",
-            object_type="statement",
-            object_id=st.id,
-            school_id=school_id,
-            before=before,
-            after={
-                "status": st.status,
-                "total_fen": st.total_fen,
-                "amount_fen": data["amount_fen"],
-                "description": data["description"],
-            },
-        )
-        return statement_view(session, st)
+def add_to_total(st: Statement, amount_fen: int) -> None:
+    """A line added to the statement (signed): the total moves, and an issued
+    statement's paying state with it."""
+    st.total_fen += amount_fen
+    if st.status != "draft":
+        _after(st, "adjust")
+
+
+def move_credit(prev: Statement, amount_fen: int) -> None:
+    """Over-payment of `prev` carried to a later statement (> 0) or given back (< 0)."""
+    prev.carried_out_fen += amount_fen
+    refresh_state(prev)

@@ -6,19 +6,9 @@ import calendar as pycal
 import re
 from datetime import date
 
-from backend.errors import define
+from backend.fees.errors import InvalidPeriod
 from backend.terms import calendar as cal
 from backend.terms.models import Term
-
-InvalidPeriod = define(
-    "invalid_period",
-    422,
-    "账期不正确：按月收费的学期用“YYYY-MM”（学期内的月份），按学期收费的用“term”",
-    "Invalid period: 'YYYY-MM' within the term for monthly billing, 'term' for term billing",
-)
-NoServiceDays = define(
-    "no_service_days", 422, "该账期没有服务日，无需收费", "The period has no service days"
-)
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 

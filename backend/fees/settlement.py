@@ -9,26 +9,13 @@ import sqlalchemy as sa
 from backend.audit.service import record
 from backend.auth.context import current_actor
 from backend.database import get_session, unit_of_work
-from backend.errors import NotFound, define
-from backend.fees import money
+from backend.errors import NotFound
+from backend.fees import ledger, money
 from backend.fees.access import ensure_not_settled, office_term, settlement_of
-from backend.fees.ledger import notify_statements
+from backend.fees.errors import AlreadySettled, SpentOutsideTerm, StatementsOpen
+from backend.fees.issuing import notify_statements
 from backend.fees.models import EXPENSE_CATEGORY_ZH, Expense, Settlement, Statement, StatementLine
-from backend.fees.payments import add_refund
 from backend.fees.states import statement_next
-
-AlreadySettled = define(
-    "already_settled", 409, "本学期已完成期末结算", "The term has already been settled"
-)
-StatementsOpen = define(
-    "statements_open",
-    409,
-    "还有未出账或未缴清的账单，请先出账、收款或调整后再结算",
-    "Some statements are still draft or unpaid; issue, collect or adjust them first",
-)
-SpentOutsideTerm = define(
-    "spent_outside_term", 422, "支出日期不在学期内", "The expense date is outside the term"
-)
 
 
 def expense_view(e: Expense) -> dict:
@@ -95,17 +82,7 @@ def settle(school_id: int, term_id: int) -> dict:
     actor = current_actor()
     with unit_of_work() as session:
         term = office_term(session, school_id, term_id, lock=True)
-        if settlement_of(session, term.id) is not None:
-            raise AlreadySettled()
-        statements = session.scalars(
-            sa.select(Statement)
-            .where(Statement.term_id == term.id, Statement.status != "void")
-            .order_by(Statement.id)
-            .with_for_update()
-        ).all()
-        open_counts = Counter(st.status for st in statements if st.status != "paid")
-        if open_counts:
-            raise StatementsOpen(errors={"statuses": dict(open_counts)})
+        statements = _paid_statements(session, term.id)
         row = Settlement(
             school_id=school_id,
             term_id=term.id,
@@ -117,63 +94,11 @@ def settle(school_id: int, term_id: int) -> dict:
         )
         session.add(row)
         session.flush()
-        credit_total = 0
-        for st in statements:
-            owed = -money.balance(st.total_fen, st.paid_fen, st.refunded_fen, st.carried_out_fen)
-            if owed > 0:
-                add_refund(
-                    session,
-                    st,
-                    owed,
-                    kind="credit",
-                    reason="期末结算：多缴部分退还",
-                    status="requested",
-                    actor_id=actor.id,
-                    settlement_id=row.id,
-                )
-                credit_total += owed
-        net = [st.paid_fen - st.refunded_fen for st in statements]
-        row.income_fen = sum(net)
-        row.expenses_fen = session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(Expense.amount_fen), 0)).where(
-                Expense.term_id == term.id
-            )
-        )
-        row.surplus_fen = row.income_fen - row.expenses_fen
-        row.credit_refunded_fen = credit_total
-        row.payers = sum(1 for n in net if n > 0)
+        row.credit_refunded_fen = _refund_credits(session, row, statements, actor.id)
+        _count_the_term(session, row, statements)
         refunded: dict[int, int] = {}
         if row.surplus_fen > 0:
-            row.status = "surplus"
-            parts = money.largest_remainder(row.surplus_fen, [max(n, 0) for n in net])
-            lines = []
-            for st, paid, part in zip(statements, net, parts, strict=True):
-                if part <= 0:
-                    continue
-                lines.append(
-                    StatementLine(
-                        statement_id=st.id,
-                        kind="surplus_refund",
-                        description=f"期末结余退费：结余{row.surplus_fen}分按缴费比例分配"
-                        f"（最大余数法，各份相加等于结余），本账单实缴{paid}分，退{part}分",
-                        amount_fen=-part,
-                        added_after_issue=True,
-                    )
-                )
-                st.total_fen -= part
-                add_refund(
-                    session,
-                    st,
-                    part,
-                    kind="surplus",
-                    reason="期末结余退费",
-                    status="requested",
-                    actor_id=actor.id,
-                    settlement_id=row.id,
-                )
-                refunded[st.id] = part
-            session.add_all(lines)
-            row.refunded_fen = sum(parts)
+            refunded = _share_surplus(session, row, statements, actor.id)
         elif row.surplus_fen < 0:
             row.status = "deficit"  # reported, never charged to families
         for st in statements:
@@ -192,6 +117,94 @@ def settle(school_id: int, term_id: int) -> dict:
             after={**settlement_view(row), "statements": len(statements)},
         )
         return settlement_view(row)
+
+
+def _paid_statements(session, term_id: int) -> list[Statement]:
+    """The term's live statements, row-locked; 409 unless the term is unsettled and
+    every one of them is paid."""
+    if settlement_of(session, term_id) is not None:
+        raise AlreadySettled()
+    statements = session.scalars(
+        sa.select(Statement)
+        .where(Statement.term_id == term_id, Statement.status != "void")
+        .order_by(Statement.id)
+        .with_for_update()
+    ).all()
+    open_counts = Counter(st.status for st in statements if st.status != "paid")
+    if open_counts:
+        raise StatementsOpen(errors={"statuses": dict(open_counts)})
+    return statements
+
+
+def _refund_credits(session, row: Settlement, statements, actor_id: int) -> int:
+    """What each family over-paid goes back to them (a requested refund); the sum."""
+    total = 0
+    for st in statements:
+        owed = -money.balance(st.total_fen, st.paid_fen, st.refunded_fen, st.carried_out_fen)
+        if owed > 0:
+            ledger.debit_refund(
+                session,
+                st,
+                owed,
+                kind="credit",
+                reason="期末结算：多缴部分退还",
+                status="requested",
+                actor_id=actor_id,
+                settlement_id=row.id,
+            )
+            total += owed
+    return total
+
+
+def _count_the_term(session, row: Settlement, statements) -> None:
+    """Income (net of refunds), expenses, surplus and payers of the term."""
+    net = [st.paid_fen - st.refunded_fen for st in statements]
+    row.income_fen = sum(net)
+    row.expenses_fen = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Expense.amount_fen), 0)).where(
+            Expense.term_id == row.term_id
+        )
+    )
+    row.surplus_fen = row.income_fen - row.expenses_fen
+    row.payers = sum(1 for n in net if n > 0)
+
+
+def _share_surplus(session, row: Settlement, statements, actor_id: int) -> dict[int, int]:
+    """The surplus split among the payers by what each paid (largest remainder): a line
+    and a requested refund on each statement; returns the part of each statement."""
+    row.status = "surplus"
+    net = [st.paid_fen - st.refunded_fen for st in statements]
+    parts = money.largest_remainder(row.surplus_fen, [max(n, 0) for n in net])
+    refunded: dict[int, int] = {}
+    lines = []
+    for st, paid, part in zip(statements, net, parts, strict=True):
+        if part <= 0:
+            continue
+        lines.append(
+            StatementLine(
+                statement_id=st.id,
+                kind="surplus_refund",
+                description=f"期末结余退费：结余{row.surplus_fen}分按缴费比例分配"
+                f"（最大余数法，各份相加等于结余），本账单实缴{paid}分，退{part}分",
+                amount_fen=-part,
+                added_after_issue=True,
+            )
+        )
+        ledger.add_to_total(st, -part)
+        ledger.debit_refund(
+            session,
+            st,
+            part,
+            kind="surplus",
+            reason="期末结余退费",
+            status="requested",
+            actor_id=actor_id,
+            settlement_id=row.id,
+        )
+        refunded[st.id] = part
+    session.add_all(lines)
+    row.refunded_fen = sum(parts)
+    return refunded
 
 
 def get_settlement(school_id: int, term_id: int) -> dict:

@@ -8,31 +8,22 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, time
 
 import sqlalchemy as sa
 
 from backend.common.clock import SCHOOL_TZ
-from backend.fees import money
+from backend.fees import ledger, money
+from backend.fees.errors import NoServiceDays
 from backend.fees.models import EXEMPTION_CATEGORY_ZH, FeeExemption, Statement, StatementLine
-from backend.fees.periods import NoServiceDays, bounds, service_days
+from backend.fees.periods import bounds, service_days
 from backend.fees.plans import course_fees, leave_days
-from backend.fees.states import OPEN_STATES, paying_state
+from backend.fees.statement_lines import adjustments, insert_values, line_row, signature
+from backend.fees.states import OPEN_STATES
 from backend.schools.models import Student
 from backend.signup.models import Application
 from backend.terms.models import Term
-
-COMPUTED_KINDS = ("base_fee", "course_fee", "proration", "leave_refund", "exemption")
-KIND_ZH = {
-    "base_fee": "课后服务费",
-    "course_fee": "课程费",
-    "exemption": "减免",
-    "proration": "按服务日折算",
-    "leave_refund": "请假退费",
-    "surplus_refund": "结余退费",
-    "credit": "上期多缴抵扣",
-    "adjustment": "调整",
-}
 
 
 def _local_day(instant: datetime | None):
@@ -140,13 +131,6 @@ def _open_credits(session, term_id: int, period: str, student_ids=None) -> dict[
     return out
 
 
-def refresh_state(st: Statement) -> None:
-    """Re-derive the paying state of an open statement after its money changed."""
-    if st.status in OPEN_STATES:
-        covered = money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen)
-        st.status = paying_state(st.total_fen, covered)
-
-
 def _carry_credits(st: Statement, credits: list, new_lines: list) -> int:
     """Move earlier over-payments onto this statement as credit lines; returns the sum."""
     carried = 0
@@ -156,8 +140,7 @@ def _carry_credits(st: Statement, credits: list, new_lines: list) -> int:
         )
         if amount <= 0:
             continue
-        prev.carried_out_fen += amount
-        refresh_state(prev)
+        ledger.move_credit(prev, amount)
         new_lines.append(
             StatementLine(
                 statement_id=st.id,
@@ -172,23 +155,96 @@ def _carry_credits(st: Statement, credits: list, new_lines: list) -> int:
     return carried
 
 
+@dataclass
+class _Period:
+    """What one generation reads before it writes: the period's pupils and their money."""
+
+    days: list
+    pupils: dict
+    courses: dict
+    leaves: dict
+    exemptions: dict
+    credits: dict
+
+
+@dataclass
+class _Outcome:
+    """What one generation did, statement by statement."""
+
+    created: list = field(default_factory=list)
+    recomputed: list = field(default_factory=list)
+    adjusted: list = field(default_factory=list)
+    removed: list = field(default_factory=list)
+    unchanged: int = 0
+    new_lines: list = field(default_factory=list)
+
+
 def build(session, term: Term, period: str, student_ids=None) -> dict:
     """Create or bring up to date the statements of one period; returns what happened.
 
     The caller holds the term's row lock, so two generations take turns and the second
     finds the first one's statements.
     """
+    inputs = _read_period(session, term, period, student_ids)
+    existing, lines_of = _existing(session, term, period, student_ids)
+    wanted = {
+        student_id: desired_lines(
+            term,
+            pupil,
+            len(inputs.days),
+            inputs.courses.get(student_id, ()),
+            inputs.leaves.get(student_id),
+            inputs.exemptions.get(student_id),
+        )
+        for student_id, pupil in inputs.pupils.items()
+    }
+    out = _Outcome()
+    _create_missing(session, term, period, inputs, wanted, existing, out)
+    for student_id, st in existing.items():
+        want = wanted.get(student_id, [])
+        credits = inputs.credits.get(student_id, ())
+        if st.status == "draft":
+            pupil = inputs.pupils.get(student_id, {})
+            _refresh_draft(session, st, lines_of[st.id], want, credits, out, pupil.get("class_id"))
+        elif st.status in OPEN_STATES:
+            _adjust_issued(st, lines_of[st.id], want, credits, out)
+        else:
+            out.unchanged += 1  # settled: the term is closed
+    if out.new_lines:
+        # Lines need no ids back: a plain executemany is far cheaper than ORM inserts.
+        session.flush()
+        session.execute(sa.insert(StatementLine), [insert_values(ln) for ln in out.new_lines])
+    return {
+        "period": period,
+        "service_days": len(inputs.days),
+        "created": len(out.created),
+        "recomputed": len(out.recomputed),
+        "adjusted": out.adjusted,
+        "removed": out.removed,
+        "unchanged": out.unchanged,
+        "created_ids": [st.id for st in out.created],
+    }
+
+
+def _read_period(session, term: Term, period: str, student_ids) -> _Period:
+    """Everything the period's statements are computed from (one query each)."""
     start, end = bounds(term, period)
     days = service_days(session, term, period)
     if not days:
         raise NoServiceDays()
-    pupils = billable(session, term, days, student_ids)
-    courses = course_fees(session, term.id, student_ids)
-    leaves = leave_days(session, term.id, start, end, student_ids)
-    exemptions = approved_exemptions(session, term.id, student_ids)
-    credits = _open_credits(session, term.id, period, student_ids)
+    return _Period(
+        days=days,
+        pupils=billable(session, term, days, student_ids),
+        courses=course_fees(session, term.id, student_ids),
+        leaves=leave_days(session, term.id, start, end, student_ids),
+        exemptions=approved_exemptions(session, term.id, student_ids),
+        credits=_open_credits(session, term.id, period, student_ids),
+    )
 
-    existing_stmt = (
+
+def _existing(session, term: Term, period: str, student_ids) -> tuple[dict, dict]:
+    """The period's live statements by pupil (row-locked), and their lines by statement."""
+    stmt = (
         sa.select(Statement)
         .where(
             Statement.term_id == term.id,
@@ -198,8 +254,8 @@ def build(session, term: Term, period: str, student_ids=None) -> dict:
         .with_for_update()
     )
     if student_ids is not None:
-        existing_stmt = existing_stmt.where(Statement.student_id.in_(student_ids))
-    existing = {st.student_id: st for st in session.scalars(existing_stmt)}
+        stmt = stmt.where(Statement.student_id.in_(student_ids))
+    existing = {st.student_id: st for st in session.scalars(stmt)}
     lines_of: dict[int, list[StatementLine]] = defaultdict(list)
     if existing:
         line_stmt = sa.select(StatementLine).where(
@@ -207,19 +263,16 @@ def build(session, term: Term, period: str, student_ids=None) -> dict:
         )
         for line in session.scalars(line_stmt):
             lines_of[line.statement_id].append(line)
+    return existing, lines_of
 
-    created, new_rows, wanted = [], [], {}
-    for student_id, pupil in pupils.items():
-        wanted[student_id] = desired_lines(
-            term,
-            pupil,
-            len(days),
-            courses.get(student_id, ()),
-            leaves.get(student_id),
-            exemptions.get(student_id),
-        )
-        if student_id not in existing:
-            st = Statement(
+
+def _create_missing(session, term, period, inputs: _Period, wanted, existing, out) -> None:
+    """A draft for each billable pupil without a statement, with its lines and credits."""
+    for student_id, pupil in inputs.pupils.items():
+        if student_id in existing:
+            continue
+        out.created.append(
+            Statement(
                 school_id=term.school_id,
                 term_id=term.id,
                 student_id=student_id,
@@ -230,101 +283,60 @@ def build(session, term: Term, period: str, student_ids=None) -> dict:
                 paid_fen=0,
                 refunded_fen=0,
                 carried_out_fen=0,
-                service_days=len(days),
+                service_days=len(inputs.days),
             )
-            new_rows.append(st)
-            created.append(st)
-    if new_rows:
-        session.add_all(new_rows)
-        session.flush()
-
-    new_lines: list[StatementLine] = []
-    for st in created:
-        new_lines += [_line(st.id, line) for line in wanted[st.student_id]]
-        st.total_fen += _carry_credits(st, credits.get(st.student_id, ()), new_lines)
-
-    recomputed, adjusted, removed, unchanged = [], [], [], 0
-    for student_id, st in existing.items():
-        want = wanted.get(student_id, [])
-        if st.status == "draft":
-            if not want:
-                _discard_draft(session, st, lines_of[st.id])
-                removed.append(st.id)
-                continue
-            keep = [ln for ln in lines_of[st.id] if ln.kind == "credit" or ln.basis == "manual"]
-            stale = [ln for ln in lines_of[st.id] if not any(ln is k for k in keep)]
-            fresh = [_line(st.id, line) for line in want]
-            credit_lines: list[StatementLine] = []
-            credit = _carry_credits(st, credits.get(student_id, ()), credit_lines)
-            if _signature(stale) == _signature(fresh) and not credit_lines:
-                unchanged += 1
-                continue
-            for ln in stale:
-                session.delete(ln)
-            new_lines += fresh + credit_lines
-            st.total_fen = money.total(want) + sum(ln.amount_fen for ln in keep) + credit
-            recomputed.append(st.id)
-            st.class_id = pupils[student_id]["class_id"]
-        elif st.status in OPEN_STATES:
-            deltas = _adjustments(st, lines_of[st.id], want)
-            extra: list[StatementLine] = []
-            _carry_credits(st, credits.get(student_id, ()), extra)
-            if not deltas and not extra:
-                unchanged += 1
-                continue
-            extra += deltas
-            new_lines += extra
-            st.total_fen += sum(ln.amount_fen for ln in extra)
-            refresh_state(st)
-            adjusted.append(
-                {
-                    "statement_id": st.id,
-                    "student_id": student_id,
-                    "lines": [(ln.kind, ln.basis, ln.amount_fen) for ln in extra],
-                }
-            )
-        else:
-            unchanged += 1  # settled: the term is closed
-    if new_lines:
-        # Lines need no ids back: a plain executemany is far cheaper than ORM inserts.
-        session.flush()
-        session.execute(sa.insert(StatementLine), [_row(ln) for ln in new_lines])
-    return {
-        "period": period,
-        "service_days": len(days),
-        "created": len(created),
-        "recomputed": len(recomputed),
-        "adjusted": adjusted,
-        "removed": removed,
-        "unchanged": unchanged,
-        "created_ids": [st.id for st in created],
-    }
+        )
+    if not out.created:
+        return
+    session.add_all(out.created)
+    session.flush()
+    for st in out.created:
+        out.new_lines += [line_row(st.id, line) for line in wanted[st.student_id]]
+        credits = inputs.credits.get(st.student_id, ())
+        st.total_fen += _carry_credits(st, credits, out.new_lines)
 
 
-def _line(statement_id: int, line: money.Line) -> StatementLine:
-    return StatementLine(
-        statement_id=statement_id,
-        kind=line.kind,
-        description=line.description,
-        amount_fen=line.amount_fen,
-        basis=line.basis,
+def _refresh_draft(session, st, lines: list, want: list, credits, out, class_id) -> None:
+    """A draft nobody has seen is recomputed in place (or discarded: no longer billable);
+    credit and manual lines stay."""
+    if not want:
+        _discard_draft(session, st, lines)
+        out.removed.append(st.id)
+        return
+    keep = [ln for ln in lines if ln.kind == "credit" or ln.basis == "manual"]
+    stale = [ln for ln in lines if not any(ln is k for k in keep)]
+    fresh = [line_row(st.id, line) for line in want]
+    credit_lines: list[StatementLine] = []
+    credit = _carry_credits(st, credits, credit_lines)
+    if signature(stale) == signature(fresh) and not credit_lines:
+        out.unchanged += 1
+        return
+    for ln in stale:
+        session.delete(ln)
+    out.new_lines += fresh + credit_lines
+    st.total_fen = money.total(want) + sum(ln.amount_fen for ln in keep) + credit
+    out.recomputed.append(st.id)
+    st.class_id = class_id
+
+
+def _adjust_issued(st: Statement, lines: list, want: list, credits, out) -> None:
+    """An issued statement is never edited silently: adjustment lines for what changed."""
+    deltas = adjustments(st, lines, want)
+    extra: list[StatementLine] = []
+    _carry_credits(st, credits, extra)
+    if not deltas and not extra:
+        out.unchanged += 1
+        return
+    extra += deltas
+    out.new_lines += extra
+    ledger.add_to_total(st, sum(ln.amount_fen for ln in extra))
+    out.adjusted.append(
+        {
+            "statement_id": st.id,
+            "student_id": st.student_id,
+            "lines": [(ln.kind, ln.basis, ln.amount_fen) for ln in extra],
+        }
     )
-
-
-def _row(ln: StatementLine) -> dict:
-    return {
-        "statement_id": ln.statement_id,
-        "kind": ln.kind,
-        "description": ln.description,
-        "amount_fen": ln.amount_fen,
-        "basis": ln.basis,
-        "source_statement_id": ln.source_statement_id,
-        "added_after_issue": bool(ln.added_after_issue),
-    }
-
-
-def _signature(lines) -> list:
-    return sorted((ln.kind, ln.description, ln.amount_fen) for ln in lines)
 
 
 def _discard_draft(session, st: Statement, lines: list) -> None:
@@ -332,38 +344,7 @@ def _discard_draft(session, st: Statement, lines: list) -> None:
     for ln in lines:
         if ln.kind == "credit" and ln.source_statement_id:
             prev = session.get(Statement, ln.source_statement_id, with_for_update=True)
-            prev.carried_out_fen -= -ln.amount_fen
-            refresh_state(prev)
+            ledger.move_credit(prev, ln.amount_fen)
         session.delete(ln)
     session.flush()
     session.delete(st)
-
-
-def _adjustments(st: Statement, lines: list, want: list) -> list[StatementLine]:
-    """Adjustment lines that bring an issued statement's computed kinds to what they
-    should be now (a leave approved or an exemption granted after issue)."""
-    current: dict[str, int] = defaultdict(int)
-    for ln in lines:
-        if ln.kind in COMPUTED_KINDS:
-            current[ln.kind] += ln.amount_fen
-        elif ln.kind == "adjustment" and ln.basis in COMPUTED_KINDS:
-            current[ln.basis] += ln.amount_fen
-    target: dict[str, int] = defaultdict(int)
-    for line in want:
-        target[line.kind] += line.amount_fen
-    out = []
-    for kind in COMPUTED_KINDS:
-        delta = target[kind] - current[kind]
-        if delta:
-            out.append(
-                StatementLine(
-                    statement_id=st.id,
-                    kind="adjustment",
-                    basis=kind,
-                    description=f"出账后调整（{KIND_ZH[kind]}）：原{current[kind]}分，"
-                    f"现应为{target[kind]}分",
-                    amount_fen=delta,
-                    added_after_issue=True,
-                )
-            )
-    return out

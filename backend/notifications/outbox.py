@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from backend.common.clock import now
 from backend.notifications.models import OutboxMessage
+from backend.schools.models import GuardianLink
 
 log = logging.getLogger("kehou.outbox")
 QUEUE_NAME = "kehou-outbox"
@@ -38,10 +43,6 @@ def notify_guardians(
     exclude_user_id: int | None = None,
 ) -> int:
     """One message per guardian bound to the pupil; returns how many were queued."""
-    import sqlalchemy as sa
-
-    from backend.schools.models import GuardianLink
-
     user_ids = session.scalars(
         sa.select(GuardianLink.user_id).where(GuardianLink.student_id == student_id)
     ).all()
@@ -53,8 +54,19 @@ def notify_guardians(
     return count
 
 
-def forget_pending(session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+def install() -> None:
+    """Hook the outbox into every session (once, at app creation): a commit wakes the
+    worker for what it wrote; a rolled-back transaction sends nothing."""
+    if not event.contains(Session, "after_commit", dispatch_pending):
+        event.listen(Session, "after_commit", dispatch_pending)
+        event.listen(Session, "after_soft_rollback", forget_pending)
+
+
+def forget_pending(session, previous_transaction=None) -> None:
+    """After a rollback of the whole transaction: its messages were never written."""
+    # A rolled-back savepoint leaves the outer transaction (and its rows) going on.
+    if not session.in_transaction():
+        session.info.pop(_PENDING_KEY, None)
 
 
 def dispatch_pending(session) -> None:

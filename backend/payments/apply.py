@@ -12,13 +12,10 @@ import logging
 import sqlalchemy as sa
 
 from backend.audit.service import record
-from backend.common.clock import SCHOOL_TZ, now, today
-from backend.fees import money
-from backend.fees.ledger import notify_statements
+from backend.common.clock import now
+from backend.fees import ledger
+from backend.fees.issuing import notify_statements
 from backend.fees.models import Payment, Refund, Statement
-from backend.fees.statements import refresh_state
-from backend.fees.states import OPEN_STATES, payment_next, statement_next
-from backend.fees.states import refund_next as fee_refund_next
 from backend.payments.client import parse_time
 from backend.payments.models import WeChatPayOrder, WeChatRefund
 from backend.payments.states import (
@@ -31,15 +28,6 @@ from backend.payments.states import (
 log = logging.getLogger("kehou.payments")
 
 
-def lock_statement(session, statement_id: int) -> Statement:
-    return session.scalar(
-        sa.select(Statement)
-        .where(Statement.id == statement_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
 def lock_order(session, out_trade_no: str):
     """(order, statement) with the statement row locked, or (None, None)."""
     order = session.scalar(
@@ -47,7 +35,7 @@ def lock_order(session, out_trade_no: str):
     )
     if order is None:
         return None, None
-    st = lock_statement(session, order.statement_id)
+    st = ledger.lock(session, order.statement_id)
     session.refresh(order)
     return order, st
 
@@ -83,34 +71,10 @@ def apply_paid(session, order: WeChatPayOrder, st: Statement, tx: dict, *, via: 
     )
     session.refresh(order)
     if done.rowcount != 1:
-        if order.status == "paid":
-            if order.transaction_id != tx["transaction_id"]:
-                log.error("order %s paid twice at WeChat?", order.out_trade_no)
-            return "duplicate"
-        # We closed it at WeChat first, so this should not happen; the money is real, so
-        # it is recorded for the office and shows up in the reconciliation.
-        log.error("order %s paid after it was closed", order.out_trade_no)
-        record(
-            session,
-            action="payment.wechat_paid_after_close",
-            object_type="wechat_order",
-            object_id=order.id,
-            school_id=order.school_id,
-            after={"out_trade_no": order.out_trade_no, "transaction_id": tx["transaction_id"]},
-        )
-        return "after_close"
+        return _not_open(session, order, tx)
     payment = session.get(Payment, order.payment_id, populate_existing=True)
-    payment.status = payment_next(payment.status, "pay")
-    payment.transaction_id = tx["transaction_id"]
-    payment.paid_at = paid_at
-    payment.paid_on = paid_at.astimezone(SCHOOL_TZ).date()
     before = {"status": st.status, "paid_fen": st.paid_fen}
-    st.paid_fen += order.amount_fen
-    if st.status in OPEN_STATES:
-        covered = money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen)
-        st.status = statement_next(st.status, "pay", st.total_fen, covered)
-    else:
-        log.warning("wechat payment %s landed on a %s statement", order.out_trade_no, st.status)
+    ledger.credit_payment(st, payment, paid_at=paid_at, transaction_id=tx["transaction_id"])
     session.flush()
     notify_statements(
         session,
@@ -139,12 +103,32 @@ def apply_paid(session, order: WeChatPayOrder, st: Statement, tx: dict, *, via: 
     return "applied"
 
 
+def _not_open(session, order: WeChatPayOrder, tx: dict) -> str:
+    """A SUCCESS for an order no longer open: already booked ("duplicate"), or closed
+    before the money came ("after_close", recorded for the office)."""
+    if order.status == "paid":
+        if order.transaction_id != tx["transaction_id"]:
+            log.error("order %s paid twice at WeChat?", order.out_trade_no)
+        return "duplicate"
+    # We closed it at WeChat first, so this should not happen; the money is real, so
+    # it is recorded for the office and shows up in the reconciliation.
+    log.error("order %s paid after it was closed", order.out_trade_no)
+    record(
+        session,
+        action="payment.wechat_paid_after_close",
+        object_type="wechat_order",
+        object_id=order.id,
+        school_id=order.school_id,
+        after={"out_trade_no": order.out_trade_no, "transaction_id": tx["transaction_id"]},
+    )
+    return "after_close"
+
+
 def close_order(session, order: WeChatPayOrder, reason: str) -> None:
     """Our side of a close; the caller has closed it at WeChat (or WeChat says closed)."""
     order.status = order_next(order.status, "close")
     order.closed_at, order.close_reason = now(), reason
-    payment = session.get(Payment, order.payment_id)
-    payment.status = payment_next(payment.status, "close")
+    payment = ledger.close_payment(session, order.payment_id)
     session.flush()
     record(
         session,
@@ -181,18 +165,19 @@ def apply_refund_status(session, wr: WeChatRefund, st: Statement, answer: dict) 
         return "duplicate"
     if target == "processing":
         return target
+    _book_refund_end(session, wr, st, target)
+    return target
+
+
+def _book_refund_end(session, wr: WeChatRefund, st: Statement, target: str) -> None:
+    """WeChat finished the refund: the ledger finishes the fee refund, the family is told
+    of a success, and the audit row says how it ended."""
     refund = session.get(Refund, wr.refund_id, populate_existing=True)
     if refund.status != "requested":
         # The office closed it by hand meanwhile: keep their record, say so loudly.
         log.error("refund %s finished at WeChat (%s) but is %s", refund.id, target, refund.status)
     else:
-        refund.status = fee_refund_next("requested", "succeed" if target == "succeeded" else "fail")
-        refund.completed_at = now()
-        if refund.status == "succeeded":
-            refund.refunded_on = today()
-        else:
-            st.refunded_fen -= refund.amount_fen
-            refresh_state(st)
+        ledger.finish_refund(st, refund, succeeded=target == "succeeded")
     session.flush()
     if target == "succeeded":
         notify_statements(
@@ -217,4 +202,3 @@ def apply_refund_status(session, wr: WeChatRefund, st: Statement, answer: dict) 
             "statement_id": st.id,
         },
     )
-    return target

@@ -14,7 +14,8 @@ import requests
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 from backend.common.clock import SCHOOL_TZ
-from backend.payments.config import PayConfig, PaymentsUnavailable
+from backend.payments.config import PayConfig
+from backend.payments.errors import PaymentsUnavailable
 
 log = logging.getLogger("kehou.payments")
 # WeChat's own rule: a notification older than this is a replay.

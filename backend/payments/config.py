@@ -1,4 +1,4 @@
-"""WECHAT_PAY_* settings, and the process's gateway (the built-in fake when unset in dev).
+"""WECHAT_PAY_* settings (the process's gateway is built from them in payments/gateway.py).
 
 | variable | meaning |
 |---|---|
@@ -20,24 +20,12 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
-
-from flask import current_app
-
-from backend.errors import define
 
 log = logging.getLogger("kehou.payments")
 UPSTREAM = "https://api.mch.weixin.qq.com"
 DEFAULT_NOTIFY_URL = "http://127.0.0.1:5000/api/v1/payments/wechat/notify"
-
-PaymentsUnavailable = define(
-    "payments_unavailable",
-    503,
-    "微信支付暂时不可用，请稍后再试或联系学校线下缴费",
-    "WeChat Pay is not available right now; try again later or pay at the school office",
-)
 
 
 @dataclass(frozen=True)
@@ -111,47 +99,3 @@ def fake_config(fake, env=None) -> PayConfig:
         base_url=fake.base_url,
         **_tuning(env),
     )
-
-
-_lock = threading.Lock()
-_fakes: dict[int, object] = {}
-
-
-def _embedded_fake(appid: str):
-    """The process's fake WeChat Pay (keyed by pid: a forked worker starts its own)."""
-    from backend.payments.fake_pay import FakeWeChatPay
-
-    fake = _fakes.get(os.getpid())
-    if fake is None:
-        fake = _fakes[os.getpid()] = FakeWeChatPay.start(appid=appid)
-        log.info("built-in fake WeChat Pay listening on %s", fake.base_url)
-    return fake
-
-
-def get_gateway():
-    """The app's WeChat Pay gateway, built on first use; 503 payments_unavailable when
-    production lacks (or has a broken) WECHAT_PAY_* configuration."""
-    from backend.payments.client import PayGateway
-
-    ext = current_app.extensions["kehou"]
-    gateway = ext.get("wechat_pay")
-    if gateway is not None:
-        return gateway
-    settings = ext["settings"]
-    with _lock:
-        gateway = ext.get("wechat_pay")
-        if gateway is None:
-            try:
-                config = config_from_env(settings)
-            except (ValueError, OSError) as exc:
-                log.error("WeChat Pay is misconfigured: %s", exc)
-                raise PaymentsUnavailable() from None
-            fake = None
-            if config is None:
-                if settings.is_production:
-                    log.error("WeChat Pay is not configured (WECHAT_PAY_MCHID unset)")
-                    raise PaymentsUnavailable()
-                fake = _embedded_fake(settings.wechat_appid)
-                config = fake_config(fake)
-            gateway = ext["wechat_pay"] = PayGateway(config, fake=fake)
-    return gateway

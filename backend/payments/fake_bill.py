@@ -27,124 +27,91 @@ def _row(values: list) -> str:
     return ",".join(f"`{v}" for v in values)
 
 
+def _bill_line(when: str, order: dict, out_trade_no: str, state: str, **money) -> str:
+    """One row of the bill: the order's columns, then the money columns named in `money`
+    (settled, refund_id, out_refund_no, refund, refund_type, refund_status, total, asked)."""
+    return _row(
+        [
+            when,
+            order["appid"],
+            order["mchid"],
+            "0",
+            "",
+            order["transaction_id"],
+            out_trade_no,
+            order["openid"],
+            "JSAPI",
+            state,
+            "OTHERS",
+            "CNY",
+            money.get("settled", "0.00"),
+            "0.00",
+            money.get("refund_id", "0"),
+            money.get("out_refund_no", "0"),
+            money.get("refund", "0.00"),
+            "0.00",
+            money.get("refund_type", ""),
+            money.get("refund_status", ""),
+            order["description"],
+            "",
+            "0.00",
+            "0.60%",
+            money["total"],
+            money.get("asked", "0.00"),
+            "",
+        ]
+    )
+
+
+def _clock(stamp: str) -> str:
+    """An RFC 3339 time as the bill writes it."""
+    return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def trade_bill_csv(fake, bill_date: str) -> str:
     """Payments that succeeded and refunds that succeeded on that day. The caller holds
     the fake's lock. `fake.bill_overrides` (out_trade_no -> fen, or None to leave a row
     out) and `fake.bill_extra` let tests plant differences."""
     lines, count, paid = [HEADER], 0, 0
     for no, o in sorted(fake.orders.items()):
-        if o["trade_state"] != "SUCCESS":
+        if o["trade_state"] != "SUCCESS" or _day(o.get("success_time")) != bill_date:
             continue
-        if _day(o.get("success_time")) == bill_date:
-            total = fake.bill_overrides.get(no, o["total"])
-            if total is not None:
-                when = datetime.fromisoformat(o["success_time"]).strftime("%Y-%m-%d %H:%M:%S")
-                lines.append(
-                    _row(
-                        [
-                            when,
-                            o["appid"],
-                            o["mchid"],
-                            "0",
-                            "",
-                            o["transaction_id"],
-                            no,
-                            o["openid"],
-                            "JSAPI",
-                            "SUCCESS",
-                            "OTHERS",
-                            "CNY",
-                            yuan(total),
-                            "0.00",
-                            "0",
-                            "0",
-                            "0.00",
-                            "0.00",
-                            "",
-                            "",
-                            o["description"],
-                            "",
-                            "0.00",
-                            "0.60%",
-                            yuan(total),
-                            "0.00",
-                            "",
-                        ]
-                    )
-                )
-                count, paid = count + 1, paid + total
+        total = fake.bill_overrides.get(no, o["total"])
+        if total is not None:
+            when = _clock(o["success_time"])
+            lines.append(_bill_line(when, o, no, "SUCCESS", settled=yuan(total), total=yuan(total)))
+            count, paid = count + 1, paid + total
     for r in sorted(fake.refunds.values(), key=lambda r: r["out_refund_no"]):
         if r["status"] == "SUCCESS" and _day(r.get("success_time")) == bill_date:
-            o = fake.orders[r["out_trade_no"]]
-            when = datetime.fromisoformat(r["success_time"]).strftime("%Y-%m-%d %H:%M:%S")
-            amount = r["amount"]["refund"]
+            amount = yuan(r["amount"]["refund"])
             lines.append(
-                _row(
-                    [
-                        when,
-                        o["appid"],
-                        o["mchid"],
-                        "0",
-                        "",
-                        o["transaction_id"],
-                        r["out_trade_no"],
-                        o["openid"],
-                        "JSAPI",
-                        "REFUND",
-                        "OTHERS",
-                        "CNY",
-                        "0.00",
-                        "0.00",
-                        r["refund_id"],
-                        r["out_refund_no"],
-                        yuan(amount),
-                        "0.00",
-                        "ORIGINAL",
-                        "SUCCESS",
-                        o["description"],
-                        "",
-                        "0.00",
-                        "0.60%",
-                        yuan(o["total"]),
-                        yuan(amount),
-                        "",
-                    ]
+                _bill_line(
+                    _clock(r["success_time"]),
+                    fake.orders[r["out_trade_no"]],
+                    r["out_trade_no"],
+                    "REFUND",
+                    refund_id=r["refund_id"],
+                    out_refund_no=r["out_refund_no"],
+                    refund=amount,
+                    refund_type="ORIGINAL",
+                    refund_status="SUCCESS",
+                    total=yuan(fake.orders[r["out_trade_no"]]["total"]),
+                    asked=amount,
                 )
             )
             count += 1
     for extra in fake.bill_extra:
+        order = {
+            "appid": fake.appid,
+            "mchid": fake.mchid,
+            "transaction_id": extra.get("transaction_id", "4200extra"),
+            "openid": "o-extra",
+            "description": "课后服务费",
+        }
+        amount = yuan(extra["amount_fen"])
+        when = f"{bill_date} 12:00:00"
         lines.append(
-            _row(
-                [
-                    f"{bill_date} 12:00:00",
-                    fake.appid,
-                    fake.mchid,
-                    "0",
-                    "",
-                    extra.get("transaction_id", "4200extra"),
-                    extra["out_trade_no"],
-                    "o-extra",
-                    "JSAPI",
-                    "SUCCESS",
-                    "OTHERS",
-                    "CNY",
-                    yuan(extra["amount_fen"]),
-                    "0.00",
-                    "0",
-                    "0",
-                    "0.00",
-                    "0.00",
-                    "",
-                    "",
-                    "课后服务费",
-                    "",
-                    "0.00",
-                    "0.60%",
-                    yuan(extra["amount_fen"]),
-                    "0.00",
-                    "",
-                ]
-            )
+            _bill_line(when, order, extra["out_trade_no"], "SUCCESS", settled=amount, total=amount)
         )
         count, paid = count + 1, paid + extra["amount_fen"]
     lines.append(

@@ -13,21 +13,16 @@ import json
 import secrets
 import threading
 import time
-from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
-from backend.common.clock import SCHOOL_TZ
 from backend.payments import crypto
 from backend.payments.fake_bill import trade_bill_csv
+from backend.payments.fake_routes import query_of, rfc3339, route
 
 FAIL_MODES = ("500", "lost")  # "lost": the request takes effect, the answer is a 500
-
-
-def rfc3339(moment: datetime | None = None) -> str:
-    return (moment or datetime.now(SCHOOL_TZ)).astimezone(SCHOOL_TZ).isoformat(timespec="seconds")
 
 
 class Notification:
@@ -264,8 +259,6 @@ class FakeWeChatPay:
                 with self._lock:
                     self.rejected_signatures += 1
                 return 401, {"code": "SIGN_ERROR", "message": problem}
-        from backend.payments.fake_routes import route
-
         status, answer = route(self, method, path, json.loads(body) if body else {})
         return (500, {"code": "SYSTEM_ERROR", "message": "lost"}) if failure else (status, answer)
 
@@ -332,7 +325,3 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         self._serve("POST")
-
-
-def query_of(path: str) -> dict:
-    return {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import re
 import secrets
-from urllib.parse import urlsplit
+from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
 
-from backend.payments.fake_pay import query_of, rfc3339
+from backend.common.clock import SCHOOL_TZ
 
 _ORDER = re.compile(r"^/v3/pay/transactions/out-trade-no/([A-Za-z0-9_\-|*]{6,32})$")
 _CLOSE = re.compile(r"^/v3/pay/transactions/out-trade-no/([A-Za-z0-9_\-|*]{6,32})/close$")
 _REFUND = re.compile(r"^/v3/refund/domestic/refunds/([A-Za-z0-9_\-|*@]{1,64})$")
+
+
+def rfc3339(moment: datetime | None = None) -> str:
+    """A time as WeChat Pay writes it (school time, seconds)."""
+    return (moment or datetime.now(SCHOOL_TZ)).astimezone(SCHOOL_TZ).isoformat(timespec="seconds")
+
+
+def query_of(path: str) -> dict:
+    """A request path's query string, one value a key."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
 
 
 def _error(status: int, code: str, message: str):

@@ -14,7 +14,7 @@ from backend.database import unit_of_work
 from backend.errors import DomainError
 from backend.fees.models import Statement
 from backend.payments import orders, refunds
-from backend.payments.config import get_gateway
+from backend.payments.gateway import get_gateway
 from backend.payments.models import WeChatPayOrder, WeChatRefund
 
 log = logging.getLogger("kehou.payments")

@@ -9,15 +9,15 @@ import sqlalchemy as sa
 from backend.audit.service import record
 from backend.database import unit_of_work
 from backend.errors import DomainError
+from backend.fees import ledger
 from backend.payments.apply import (
     apply_paid,
     apply_refund_status,
     lock_order,
-    lock_statement,
     transaction_problem,
 )
 from backend.payments.client import NotificationRejected
-from backend.payments.config import get_gateway
+from backend.payments.gateway import get_gateway
 from backend.payments.models import WeChatRefund
 
 log = logging.getLogger("kehou.payments")
@@ -84,7 +84,7 @@ def _refund(gateway, r: dict) -> None:
         wr = session.scalar(sa.select(WeChatRefund).where(WeChatRefund.out_refund_no == no))
         if wr is None:
             raise Rejected(404, "unknown out_refund_no", ref=no)
-        st = lock_statement(session, wr.statement_id)
+        st = ledger.lock(session, wr.statement_id)
         session.refresh(wr)
         amount = (r.get("amount") or {}).get("refund")
         if r.get("mchid") != gateway.config.mchid:

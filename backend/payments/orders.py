@@ -14,13 +14,13 @@ from backend.auth.models import User
 from backend.auth.scope import guardian_student
 from backend.common.clock import SCHOOL_TZ, now
 from backend.database import unit_of_work
-from backend.errors import NotFound, define
-from backend.fees import money
-from backend.fees.models import Payment
-from backend.fees.views import FAMILY_STATES
-from backend.payments.apply import apply_paid, close_order, lock_statement, transaction_problem
+from backend.errors import NotFound
+from backend.fees import ledger, money
+from backend.fees.statement_reads import FAMILY_STATES
+from backend.payments.apply import apply_paid, close_order, transaction_problem
 from backend.payments.client import PayRefused
-from backend.payments.config import get_gateway
+from backend.payments.errors import NothingToPay, OrderBusy, PaymentRefused
+from backend.payments.gateway import get_gateway
 from backend.payments.models import WeChatPayOrder
 from backend.schools.models import Student
 
@@ -28,22 +28,6 @@ log = logging.getLogger("kehou.payments")
 PAYABLE = ("issued", "partially_paid")
 # An open order is handed out again only if the family has this long left to pay it.
 REUSE_MARGIN = timedelta(minutes=10)
-
-NothingToPay = define(
-    "nothing_to_pay", 409, "该账单当前无需缴费", "There is nothing to pay on this statement"
-)
-PaymentRefused = define(
-    "payment_refused",
-    502,
-    "微信支付未能创建订单，请稍后再试或联系学校",
-    "WeChat Pay refused to create the order",
-)
-OrderBusy = define(
-    "payment_in_progress",
-    409,
-    "该账单的支付正在处理中，请稍后再试",
-    "A payment for this statement is being processed; try again shortly",
-)
 
 
 def _view(order: WeChatPayOrder, gateway) -> dict:
@@ -79,7 +63,7 @@ def start_payment(statement_id: int) -> tuple[dict, int]:
     gateway = get_gateway()
     for _ in range(3):
         with unit_of_work() as session:
-            st = lock_statement(session, statement_id)
+            st = ledger.lock(session, statement_id)
             if st is None or st.status not in FAMILY_STATES:
                 raise NotFound()
             guardian_student(session, actor, st.student_id)
@@ -108,20 +92,15 @@ def _create(session, gateway, st, user_id: int, balance: int) -> WeChatPayOrder:
     student_name = session.scalar(sa.select(Student.name).where(Student.id == st.student_id))
     out_trade_no = new_out_trade_no()
     expires_at = now() + timedelta(minutes=gateway.config.order_ttl_minutes)
-    payment = Payment(
-        school_id=st.school_id,
-        term_id=st.term_id,
-        statement_id=st.id,
-        student_id=st.student_id,
+    payment = ledger.open_payment(
+        session,
+        st,
+        amount_fen=balance,
         method="wechat",
         channel="jsapi",
-        status="created",
-        amount_fen=balance,
         reference=out_trade_no,
         payer_user_id=user_id,
     )
-    session.add(payment)
-    session.flush()
     try:
         # Inside the statement lock: a second tap waits and then finds this order.
         prepay_id = gateway.create_jsapi(
@@ -170,7 +149,7 @@ def retire(out_trade_no: str, reason: str, *, close_unpaid: bool = True) -> str:
         )
         if order is None:
             return "gone"
-        st = lock_statement(session, order.statement_id)
+        st = ledger.lock(session, order.statement_id)
         session.refresh(order)
         if order.status != "created":
             return "gone"

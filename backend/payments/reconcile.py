@@ -14,7 +14,8 @@ from backend.auth.scope import admin_school
 from backend.common.clock import SCHOOL_TZ, now
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
-from backend.payments.config import PaymentsUnavailable, get_gateway
+from backend.payments.errors import PaymentsUnavailable
+from backend.payments.gateway import get_gateway
 from backend.payments.models import (
     Reconciliation,
     ReconciliationDiff,
@@ -68,28 +69,9 @@ def reconcile(bill_date: date) -> dict:
     theirs_paid, theirs_refunded = parse_bill(text)
     start, end = _day_bounds(bill_date)
     with unit_of_work() as session:
-        ours_paid = {
-            o.out_trade_no: o
-            for o in session.scalars(
-                sa.select(WeChatPayOrder).where(
-                    WeChatPayOrder.status == "paid",
-                    WeChatPayOrder.paid_at >= start,
-                    WeChatPayOrder.paid_at < end,
-                )
-            )
-        }
-        ours_refunded = {
-            r.out_refund_no: r
-            for r in session.scalars(
-                sa.select(WeChatRefund).where(
-                    WeChatRefund.status == "succeeded",
-                    WeChatRefund.completed_at >= start,
-                    WeChatRefund.completed_at < end,
-                )
-            )
-        }
-        diffs = _payment_diffs(session, ours_paid, theirs_paid)
-        diffs += _refund_diffs(session, ours_refunded, theirs_refunded)
+        ours_paid, ours_refunded = _ours(session, start, end)
+        diffs = _differences(session, "payment", ours_paid, theirs_paid)
+        diffs += _differences(session, "refund", ours_refunded, theirs_refunded)
         old = session.scalar(sa.select(Reconciliation).where(Reconciliation.bill_date == bill_date))
         if old is not None:
             session.execute(
@@ -126,49 +108,41 @@ def reconcile(bill_date: date) -> dict:
         }
 
 
-def _payment_diffs(session, ours: dict, theirs: dict) -> list[dict]:
+def _ours(session, start, end) -> tuple[dict, dict]:
+    """Our paid orders by out_trade_no and succeeded refunds by out_refund_no, in the day."""
+    paid = session.scalars(
+        sa.select(WeChatPayOrder).where(
+            WeChatPayOrder.status == "paid",
+            WeChatPayOrder.paid_at >= start,
+            WeChatPayOrder.paid_at < end,
+        )
+    ).all()
+    refunded = session.scalars(
+        sa.select(WeChatRefund).where(
+            WeChatRefund.status == "succeeded",
+            WeChatRefund.completed_at >= start,
+            WeChatRefund.completed_at < end,
+        )
+    ).all()
+    return {o.out_trade_no: o for o in paid}, {r.out_refund_no: r for r in refunded}
+
+
+def _differences(session, record_type: str, ours: dict, theirs: dict) -> list[dict]:
+    """A row for each number on which our records and WeChat's bill disagree: which
+    numbers, where it belongs (school, statement) and both amounts."""
+    model, number = _KINDS[record_type]
     out = []
     for no in sorted(set(ours) | set(theirs)):
         mine, their = ours.get(no), theirs.get(no)
         if mine is not None and their is not None and mine.amount_fen == their[0]:
             continue
-        order = mine or session.scalar(
-            sa.select(WeChatPayOrder).where(WeChatPayOrder.out_trade_no == no)
-        )
         kind = "missing_theirs" if their is None else "missing_ours" if mine is None else None
+        row = mine or session.scalar(sa.select(model).where(getattr(model, number) == no))
         out.append(
             dict(
-                record_type="payment",
+                record_type=record_type,
                 kind=kind or "amount_mismatch",
-                out_trade_no=no,
-                out_refund_no=None,
-                transaction_id=their[1] if their else mine.transaction_id,
-                school_id=order.school_id if order else None,
-                statement_id=order.statement_id if order else None,
-                our_amount_fen=mine.amount_fen if mine else None,
-                their_amount_fen=their[0] if their else None,
-            )
-        )
-    return out
-
-
-def _refund_diffs(session, ours: dict, theirs: dict) -> list[dict]:
-    out = []
-    for no in sorted(set(ours) | set(theirs)):
-        mine, their = ours.get(no), theirs.get(no)
-        if mine is not None and their is not None and mine.amount_fen == their[0]:
-            continue
-        row = mine or session.scalar(
-            sa.select(WeChatRefund).where(WeChatRefund.out_refund_no == no)
-        )
-        kind = "missing_theirs" if their is None else "missing_ours" if mine is None else None
-        out.append(
-            dict(
-                record_type="refund",
-                kind=kind or "amount_mismatch",
-                out_trade_no=their[1] if their else None,
-                out_refund_no=no,
-                transaction_id=None,
+                **_numbers(record_type, no, mine, their),
                 school_id=row.school_id if row else None,
                 statement_id=row.statement_id if row else None,
                 our_amount_fen=mine.amount_fen if mine else None,
@@ -176,6 +150,18 @@ def _refund_diffs(session, ours: dict, theirs: dict) -> list[dict]:
             )
         )
     return out
+
+
+# record type -> (our model, the number the bill names it by)
+_KINDS = {"payment": (WeChatPayOrder, "out_trade_no"), "refund": (WeChatRefund, "out_refund_no")}
+
+
+def _numbers(record_type: str, no: str, mine, their) -> dict:
+    """The WeChat numbers a difference is filed under (a bill row is (fen, number))."""
+    if record_type == "payment":
+        transaction_id = their[1] if their else mine.transaction_id
+        return dict(out_trade_no=no, out_refund_no=None, transaction_id=transaction_id)
+    return dict(out_trade_no=their[1] if their else None, out_refund_no=no, transaction_id=None)
 
 
 def school_reconciliation(school_id: int, bill_date: date) -> dict:

@@ -11,29 +11,18 @@ from backend.auth.context import current_actor
 from backend.auth.scope import admin_school
 from backend.common.clock import now
 from backend.database import unit_of_work
-from backend.errors import NotFound, define
+from backend.errors import NotFound
+from backend.fees import ledger
+from backend.fees.errors import RefundNotPending
 from backend.fees.models import Refund
-from backend.fees.payments import RefundNotPending
-from backend.payments.apply import apply_refund_status, lock_statement
+from backend.payments.apply import apply_refund_status
 from backend.payments.client import PayRefused
-from backend.payments.config import PaymentsUnavailable, get_gateway
+from backend.payments.errors import PaymentsUnavailable, RefundNotWeChat, RefundRefused
+from backend.payments.gateway import get_gateway
 from backend.payments.models import WeChatPayOrder, WeChatRefund
 from backend.payments.states import OPEN_REFUND_STATES, refund_next
 
 log = logging.getLogger("kehou.payments")
-
-RefundNotWeChat = define(
-    "refund_not_wechat",
-    409,
-    "该账单没有足够的微信支付可原路退回，请线下退款",
-    "No WeChat payment of this statement can carry this refund; refund it offline",
-)
-RefundRefused = define(
-    "refund_refused",
-    502,
-    "微信支付拒绝了该退款，请查看原因或改为线下退款",
-    "WeChat Pay refused the refund; see the reason or refund offline",
-)
 
 
 def out_refund_no(refund_id: int) -> str:
@@ -74,6 +63,36 @@ def _order_for(session, refund: Refund) -> WeChatPayOrder | None:
     return None
 
 
+def _new_wechat_refund(session, refund: Refund, actor_id: int) -> WeChatRefund:
+    """The refund's WeChat record, against a paid order with room for it (409
+    refund_not_wechat when none has), its number fixed from now on."""
+    order = _order_for(session, refund)
+    if order is None:
+        raise RefundNotWeChat()
+    wr = WeChatRefund(
+        refund_id=refund.id,
+        order_id=order.id,
+        school_id=refund.school_id,
+        statement_id=refund.statement_id,
+        out_refund_no=out_refund_no(refund.id),
+        amount_fen=refund.amount_fen,
+        status="pending",
+        requested_by=actor_id,
+    )
+    session.add(wr)
+    ledger.send_refund_by_wechat(refund, wr.out_refund_no)
+    session.flush()
+    record(
+        session,
+        action="refund.wechat_requested",
+        object_type="refund",
+        object_id=refund.id,
+        school_id=refund.school_id,
+        after={"out_refund_no": wr.out_refund_no, "amount_fen": wr.amount_fen},
+    )
+    return wr
+
+
 def push_refund(school_id: int, refund_id: int) -> dict:
     """Send a requested refund of the school back to the payer's WeChat. Safe to repeat:
     the same refund keeps its out_refund_no, WeChat refunds it once; a finished one is
@@ -87,36 +106,13 @@ def push_refund(school_id: int, refund_id: int) -> dict:
         )
         if refund is None:
             raise NotFound()
-        lock_statement(session, refund.statement_id)
+        ledger.lock(session, refund.statement_id)
         session.refresh(refund)
         wr = session.scalar(sa.select(WeChatRefund).where(WeChatRefund.refund_id == refund.id))
         if refund.status != "requested" or (wr and wr.status not in OPEN_REFUND_STATES):
             raise RefundNotPending()
         if wr is None:
-            order = _order_for(session, refund)
-            if order is None:
-                raise RefundNotWeChat()
-            wr = WeChatRefund(
-                refund_id=refund.id,
-                order_id=order.id,
-                school_id=refund.school_id,
-                statement_id=refund.statement_id,
-                out_refund_no=out_refund_no(refund.id),
-                amount_fen=refund.amount_fen,
-                status="pending",
-                requested_by=actor.id,
-            )
-            session.add(wr)
-            refund.method, refund.out_refund_no = "wechat", wr.out_refund_no
-            session.flush()
-            record(
-                session,
-                action="refund.wechat_requested",
-                object_type="refund",
-                object_id=refund.id,
-                school_id=school_id,
-                after={"out_refund_no": wr.out_refund_no, "amount_fen": wr.amount_fen},
-            )
+            wr = _new_wechat_refund(session, refund, actor.id)
         wr_id = wr.id
     # Committed before the call: a crash after WeChat accepted it still leaves the row
     # (with its number) for the retry, never a second refund.
@@ -130,13 +126,20 @@ def push_refund(school_id: int, refund_id: int) -> dict:
         return view(wr, session.get(Refund, wr.refund_id, populate_existing=True))
 
 
+def _locked(session, wr_id: int):
+    """(refund sent to WeChat, its statement) with the statement's row lock taken first,
+    the lock order every writer of a refund follows."""
+    wr = session.get(WeChatRefund, wr_id)
+    st = ledger.lock(session, wr.statement_id)
+    session.refresh(wr)
+    return wr, st
+
+
 def send(wr_id: int) -> str:
     """(Re)send one open refund to WeChat and book its answer."""
     gateway = get_gateway()
     with unit_of_work() as session:
-        wr = session.get(WeChatRefund, wr_id)
-        st = lock_statement(session, wr.statement_id)
-        session.refresh(wr)
+        wr, st = _locked(session, wr_id)
         if wr.status not in OPEN_REFUND_STATES:
             return wr.status
         order = session.get(WeChatPayOrder, wr.order_id)
@@ -164,9 +167,7 @@ def refresh(wr_id: int) -> str:
     """Ask WeChat how an accepted refund ended (the notification may be lost)."""
     gateway = get_gateway()
     with unit_of_work() as session:
-        wr = session.get(WeChatRefund, wr_id)
-        st = lock_statement(session, wr.statement_id)
-        session.refresh(wr)
+        wr, st = _locked(session, wr_id)
         if wr.status != "processing":
             return wr.status
         answer = gateway.query_refund(wr.out_refund_no)

@@ -64,14 +64,6 @@ def close_code(code: HandoffCode, action: str, moment=None) -> None:
     code.closed_at = moment or now()
 
 
-def void_codes_of_person(session, person_id: int) -> int:
-    return session.execute(
-        sa.update(HandoffCode)
-        .where(HandoffCode.person_id == person_id, HandoffCode.status == "active")
-        .values(status=code_next("active", "void"), closed_at=now())
-    ).rowcount
-
-
 def void_codes_of_pupil(session, student_id: int, day, except_id: int | None = None) -> int:
     query = sa.update(HandoffCode).where(
         HandoffCode.student_id == student_id,

@@ -1,29 +1,12 @@
-"""Pickup's domain errors (one definition each; codes other domains share are not registered)."""
+"""Pickup's domain errors (one definition each, all through the shared catalogue)."""
 
 from __future__ import annotations
 
-from backend.errors import DomainError, define
+from backend.errors import define
+from backend.signup.errors import NotEnrolled as NotEnrolled  # one wording, signup's
 
-
-def shared(code: str, status: int, zh: str, en: str) -> type[DomainError]:
-    """An error code another domain may define too (not_enrolled for selections).
-
-    It is kept out of the shared catalogue so that two wordings never collide at import;
-    the code and status, which clients branch on, are the same everywhere.
-    """
-
-    def messages(self) -> tuple[str, str]:
-        return (self.custom_message or zh, self.custom_message or en)
-
-    name = "".join(part.title() for part in code.split("_")) + "Error"
-    return type(name, (DomainError,), {"code": code, "status": status, "messages": messages})
-
-
-NotAServiceDay = shared(
+NotAServiceDay = define(
     "not_a_service_day", 422, "该日期没有课后服务", "There is no after-school service on that day"
-)
-NotEnrolled = shared(
-    "not_enrolled", 403, "该学生未参加本学期课后服务", "The pupil is not enrolled in this term"
 )
 DateInPast = define("date_in_past", 422, "不能选择已经过去的日期", "The date is in the past")
 InvalidPickupPerson = define(

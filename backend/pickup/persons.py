@@ -23,7 +23,13 @@ from backend.pickup.errors import (
     TooManyPickupPersons,
     UnsupportedPhotoType,
 )
-from backend.pickup.models import PickupNotice, PickupPerson, PickupPersonPhoto, SelfLeavePermission
+from backend.pickup.models import (
+    HandoffCode,
+    PickupNotice,
+    PickupPerson,
+    PickupPersonPhoto,
+    SelfLeavePermission,
+)
 from backend.pickup.states import NOTICE_OPEN, notice_next
 from backend.schools.models import Student
 
@@ -187,8 +193,6 @@ def _guardian_person(session, actor, student_id: int, person_id: int):
 
 def remove_person(student_id: int, person_id: int) -> None:
     """Remove a person (kept for the record): their open handoff codes become void."""
-    from backend.pickup.codes import void_codes_of_person
-
     actor = require_user()
     with unit_of_work() as session:
         student, person = _guardian_person(session, actor, student_id, person_id)
@@ -197,7 +201,7 @@ def remove_person(student_id: int, person_id: int) -> None:
         session.execute(
             sa.delete(PickupPersonPhoto).where(PickupPersonPhoto.person_id == person.id)
         )
-        voided = void_codes_of_person(session, person.id)
+        voided = _void_codes_of(session, person.id)
         _notify_change(session, student, actor.id, f"删除接送人{person.name}")
         record(
             session,
@@ -208,6 +212,15 @@ def remove_person(student_id: int, person_id: int) -> None:
             before={"name": person.name, "relation": person.relation},
             after={"voided_codes": voided},
         )
+
+
+def _void_codes_of(session, person_id: int) -> int:
+    """Void the removed person's open handoff codes (how many)."""
+    return session.execute(
+        sa.update(HandoffCode)
+        .where(HandoffCode.person_id == person_id, HandoffCode.status == "active")
+        .values(status="void", closed_at=now())
+    ).rowcount
 
 
 def sniff_image(head: bytes) -> str | None:

@@ -15,18 +15,12 @@ from backend.common.clock import now, today
 from backend.common.pagination import paginate
 from backend.common.privacy import mask_phone
 from backend.database import Base, get_session, unit_of_work
-from backend.errors import NotFound, define
+from backend.errors import NotFound
 from backend.privacy.anonymise import anonymise_student
+from backend.privacy.errors import RequestDecided, RequestPending
 from backend.privacy.models import DeletionRequest
 from backend.privacy.policy import SECRET_COLUMNS, STUDENT_TABLES
 from backend.schools.models import GuardianLink, RoleGrant, School, Student
-
-RequestPending = define(
-    "deletion_request_pending", 409, "已有一份待处理的删除申请", "A deletion request is pending"
-)
-RequestDecided = define(
-    "deletion_request_decided", 409, "该申请已处理", "The request was already decided"
-)
 
 
 def _plain(value):

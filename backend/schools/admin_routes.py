@@ -10,7 +10,7 @@ from backend.auth import admin_service
 from backend.auth.admin_schemas import AdminCreateIn, AdminOut
 from backend.common.idempotency import idempotent
 from backend.common.pagination import Blueprint
-from backend.schools import placement, roster_import, service
+from backend.schools import placement, pupils, role_grants, roster_import, structure
 from backend.schools.schemas import (
     BindingCodeIn,
     ClassIn,
@@ -66,7 +66,7 @@ def _allow_roster_upload():
 @blp.response(201, IdOut)
 def create_school(args):
     """Create a school (platform admin only; 409 `school_code_taken`)."""
-    return service.create_school(args["name"], args["code"], args.get("district_id"))
+    return structure.create_school(args["name"], args["code"], args.get("district_id"))
 
 
 @blp.route("", methods=["GET"])
@@ -75,14 +75,14 @@ def create_school(args):
 def list_schools(pagination_parameters):
     """The schools the caller may run: all for a platform admin, else their own."""
     p = pagination_parameters
-    items, p.item_count = service.list_schools(p.page, p.page_size)
+    items, p.item_count = structure.list_schools(p.page, p.page_size)
     return items
 
 
 @blp.route("/<int:school_id>", methods=["GET"])
 @blp.response(200, SchoolOut)
 def get_school(school_id):
-    return service.get_school(school_id)
+    return structure.get_school(school_id)
 
 
 @blp.route("/<int:school_id>", methods=["PATCH"])
@@ -117,7 +117,7 @@ def list_school_admins(school_id, pagination_parameters):
 @blp.response(201, IdOut)
 def create_grade(args, school_id):
     """Add a grade; `level` 1-6 is primary, 7-9 middle school (409 `grade_exists`)."""
-    return service.create_grade(school_id, args["name"], args["level"])
+    return structure.create_grade(school_id, args["name"], args["level"])
 
 
 @blp.route("/<int:school_id>/grades", methods=["GET"])
@@ -125,7 +125,7 @@ def create_grade(args, school_id):
 @blp.paginate()
 def list_grades(school_id, pagination_parameters):
     p = pagination_parameters
-    items, p.item_count = service.list_grades(school_id, p.page, p.page_size)
+    items, p.item_count = structure.list_grades(school_id, p.page, p.page_size)
     return items
 
 
@@ -135,7 +135,7 @@ def list_grades(school_id, pagination_parameters):
 @blp.response(201, IdOut)
 def create_class(args, school_id):
     """Add a class to a grade of this school (409 `class_exists`)."""
-    return service.create_class(school_id, args["grade_id"], args["name"])
+    return structure.create_class(school_id, args["grade_id"], args["name"])
 
 
 @blp.route("/<int:school_id>/classes", methods=["GET"])
@@ -144,7 +144,9 @@ def create_class(args, school_id):
 @blp.paginate()
 def list_classes(args, school_id, pagination_parameters):
     p = pagination_parameters
-    items, p.item_count = service.list_classes(school_id, args.get("grade_id"), p.page, p.page_size)
+    items, p.item_count = structure.list_classes(
+        school_id, args.get("grade_id"), p.page, p.page_size
+    )
     return items
 
 
@@ -154,7 +156,7 @@ def list_classes(args, school_id, pagination_parameters):
 @blp.response(201, IdOut)
 def create_student(args, school_id):
     """Add a pupil with 1-4 roster guardians (409 `student_exists` for a taken 学号)."""
-    return service.create_student(school_id, args)
+    return pupils.create_student(school_id, args)
 
 
 @blp.route("/<int:school_id>/students", methods=["GET"])
@@ -164,14 +166,14 @@ def create_student(args, school_id):
 def list_students(args, school_id, pagination_parameters):
     """Pupils, filtered by class and/or `q`; guardian phones are masked."""
     p = pagination_parameters
-    items, p.item_count = service.list_students(school_id, args, p.page, p.page_size)
+    items, p.item_count = pupils.list_students(school_id, args, p.page, p.page_size)
     return items
 
 
 @blp.route("/<int:school_id>/students/<int:student_id>", methods=["GET"])
 @blp.response(200, StudentOut)
 def get_student(school_id, student_id):
-    return service.get_student(school_id, student_id)
+    return pupils.get_student(school_id, student_id)
 
 
 @blp.route("/<int:school_id>/students/<int:student_id>", methods=["PATCH"])
@@ -179,7 +181,7 @@ def get_student(school_id, student_id):
 @blp.response(200, StudentOut)
 def update_student(args, school_id, student_id):
     """Change class, name, guardians (the list is replaced), priority flags or `active`."""
-    return service.update_student(school_id, student_id, args)
+    return pupils.update_student(school_id, student_id, args)
 
 
 @blp.route("/<int:school_id>/students/import", methods=["POST"])
@@ -223,7 +225,7 @@ def create_binding_code(args, school_id, student_id):
 
     Not idempotent on purpose: a replay would have to keep the code in clear text.
     """
-    return service.create_binding_code(school_id, student_id, args["relation"])
+    return pupils.create_binding_code(school_id, student_id, args["relation"])
 
 
 @blp.route("/<int:school_id>/role-grants", methods=["POST"])
@@ -235,7 +237,7 @@ def create_role_grant(args, school_id):
     head_teacher needs class_id; committee_member needs level (and class_id for class
     level, grade_id for grade level); gate_staff takes neither. The code is shown once.
     """
-    return service.create_role_grant(school_id, args)
+    return role_grants.create_role_grant(school_id, args)
 
 
 @blp.route("/<int:school_id>/role-grants", methods=["GET"])
@@ -245,7 +247,7 @@ def create_role_grant(args, school_id):
 def list_role_grants(args, school_id, pagination_parameters):
     """Role grants with whether (and when) they were bound; codes are never shown again."""
     p = pagination_parameters
-    items, p.item_count = service.list_role_grants(school_id, args, p.page, p.page_size)
+    items, p.item_count = role_grants.list_role_grants(school_id, args, p.page, p.page_size)
     return items
 
 
@@ -253,4 +255,4 @@ def list_role_grants(args, school_id, pagination_parameters):
 @blp.response(204)
 def revoke_role_grant(school_id, grant_id):
     """Revoke a grant: its holder loses the role on their next request."""
-    service.revoke_role_grant(school_id, grant_id)
+    role_grants.revoke_role_grant(school_id, grant_id)

@@ -10,8 +10,14 @@ from backend.auth.models import User
 from backend.auth.tokens import digest
 from backend.common.clock import now
 from backend.database import get_session, unit_of_work
-from backend.errors import NotFound, define
+from backend.errors import NotFound
 from backend.notifications.outbox import notify_guardians
+from backend.schools.errors import (
+    BindingCodeExpired,
+    BindingCodeInvalid,
+    BindingCodeUsed,
+    BindingNotVerified,
+)
 from backend.schools.models import (
     Grade,
     GuardianLink,
@@ -21,20 +27,6 @@ from backend.schools.models import (
     SchoolClass,
     Student,
     StudentBindingCode,
-)
-
-BindingCodeInvalid = define(
-    "binding_code_invalid", 404, "绑定码无效，请向学校核对", "Binding code not recognised"
-)
-BindingCodeUsed = define("binding_code_used", 409, "该绑定码已被使用", "Binding code already used")
-BindingCodeExpired = define(
-    "binding_code_expired", 410, "绑定码已过期，请联系学校重新获取", "Binding code expired"
-)
-BindingNotVerified = define(
-    "binding_not_verified",
-    403,
-    "无法确认您是该学生的监护人：请先验证手机号（需与学校登记的家长手机一致），或使用学校提供的绑定码",
-    "Could not verify you as a guardian: verify the phone on the school roster or use a code",
 )
 
 

@@ -17,16 +17,9 @@ from backend.auth.context import require_admin
 from backend.auth.scope import admin_school
 from backend.common.schemas import PHONE_RE, RELATION_ZH
 from backend.database import unit_of_work
-from backend.errors import define
+from backend.schools.errors import ImportUnreadable, StudentExists
 from backend.schools.models import Grade, SchoolClass, Student
-from backend.schools.service import StudentExists, guardian_rows, replace_guardians, snapshot
-
-ImportUnreadable = define(
-    "import_unreadable",
-    422,
-    "无法读取该文件：请上传按模板填写的 .xlsx 文件",
-    "Unreadable file: upload an .xlsx roster",
-)
+from backend.schools.pupils import guardian_rows, replace_guardians, snapshot
 
 SHEET_NAME = "学生名单"
 MAX_ROWS = 5000

@@ -57,3 +57,7 @@ ObjectionNeedsApplication = define(
     "请指明异议所涉及的申请",
     "Name the application the upheld objection concerns",
 )
+# Pickup and courses raise it too: enrolment is signup's, so is the one wording.
+NotEnrolled = define(
+    "not_enrolled", 403, "该学生未参加本学期课后服务", "The pupil is not enrolled in this term"
+)

@@ -16,8 +16,8 @@ from wechatpy.client import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
-from backend.errors import define
 from backend.settings import ConfigError
+from backend.wechat.errors import PhoneCodeInvalid, WeChatCodeInvalid, WeChatUnavailable
 
 log = logging.getLogger("kehou.wechat")
 
@@ -42,25 +42,6 @@ _UPSTREAM_ERRCODES = {
     45009,
     45011,
 }
-
-WeChatCodeInvalid = define(
-    "wechat_code_invalid",
-    401,
-    "微信登录凭证无效或已过期，请重新登录",
-    "The WeChat login code is invalid, used or expired; call wx.login() again",
-)
-PhoneCodeInvalid = define(
-    "phone_code_invalid",
-    422,
-    "手机号授权已失效，请重新授权",
-    "The phone number code is invalid, used or expired; ask the user again",
-)
-WeChatUnavailable = define(
-    "wechat_unavailable",
-    503,
-    "微信服务暂时不可用，请稍后再试",
-    "WeChat is temporarily unavailable, please try again later",
-)
 
 
 class _RedactQuery(logging.Filter):

@@ -114,7 +114,7 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     with app.app_context():
-        from backend.payments.config import get_gateway
+        from backend.payments.gateway import get_gateway
 
         fake = get_gateway().fake
     fake.notify_url_override = base + "/api/v1/payments/wechat/notify"

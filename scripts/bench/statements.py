@@ -6,7 +6,7 @@
 Creates the database kehou_bench_statements on the local PostgreSQL, seeds one school
 through the models in bulk (enrolled pupils, each with a guardian; some late joiners,
 course fees, refundable leave days and approved exemptions), then calls the generation
-service (backend.fees.ledger.generate) for September 2026 and prints the time and the
+service (backend.fees.issuing.generate) for September 2026 and prints the time and the
 queries per pupil (counted with a before_cursor_execute listener). It also times a second
 generation (nothing changes: the idempotent path) and the bulk issue with its outbox
 messages. The database is dropped afterwards.
@@ -247,7 +247,7 @@ def run(url: str, args) -> None:
     from backend import create_app
     from backend.auth.context import Actor
     from backend.database import Base, close_session, get_session
-    from backend.fees import ledger
+    from backend.fees import issuing
     from backend.fees.models import Statement, StatementLine
     from backend.settings import Settings
 
@@ -280,7 +280,7 @@ def run(url: str, args) -> None:
 
         return call
 
-    gen = as_office(lambda: ledger.generate(sid, tid, PERIOD))
+    gen = as_office(lambda: issuing.generate(sid, tid, PERIOD))
     result, seconds, queries = timed(counter, gen)
     print(
         f"generate {PERIOD}: {result['created']} statements in {seconds:.2f} s, "
@@ -292,7 +292,7 @@ def run(url: str, args) -> None:
         f"{again['unchanged']} in {seconds2:.2f} s, {queries2} queries"
     )
     issued, seconds3, queries3 = timed(
-        counter, as_office(lambda: ledger.issue_period(sid, tid, PERIOD))
+        counter, as_office(lambda: issuing.issue_period(sid, tid, PERIOD))
     )
     print(
         f"issue {PERIOD}: {issued['issued']} statements + guardian messages in {seconds3:.2f} s, "

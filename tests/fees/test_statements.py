@@ -318,9 +318,9 @@ def test_office_list_filters_and_export(client, db):
 
 
 def test_bulk_issue_leaves_many_messages_to_the_sweep(client, db, fake_wechat, monkeypatch):
-    from backend.fees import ledger
+    from backend.fees import issuing
 
-    monkeypatch.setattr(ledger, "WAKE_UP_LIMIT", 0)
+    monkeypatch.setattr(issuing, "WAKE_UP_LIMIT", 0)
     s = setup(db)
     for kid in s.kids[1:]:
         f.guardian_of(db, f.user(db), kid)

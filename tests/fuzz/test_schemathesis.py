@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from tests import factories as f
 
 STATS: dict[int, int] = {}
+APP_ROLES = ("guardian", "head_teacher", "gate_staff", "committee_member")
 
 
 def _excluded():
@@ -31,12 +32,10 @@ MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 
 
 @pytest.fixture
-def fuzz_world(db):
+def fuzz_world(db, client):
     """A caller holding every app role, and a school office admin, over real objects."""
     w = f.World(db)
     a = w.schools[0]
-    from backend.schools.models import RoleGrant
-
     everyone = a["parent"]
     for role, extra in (
         ("head_teacher", {"class_id": a["classes"][0].id}),
@@ -45,12 +44,17 @@ def fuzz_world(db):
     ):
         f.grant(db, everyone, a["school"], role, **extra)
     f.term(db, a["school"])
-    assert db.query(RoleGrant).count() > 0
-    return {
+    world = {
         "app": f.auth(db, user_row=everyone),
         "admin": f.auth(db, admin_row=a["office"]),
         "school_id": a["school"].id,
     }
+    # The fuzzer only reaches what its callers may: make sure they are who they claim.
+    me = client.get("/api/v1/me", headers=world["app"]).json
+    assert {r["role"] for r in me["roles"]} == set(APP_ROLES)
+    office = client.get("/admin/api/v1/auth/me", headers=world["admin"])
+    assert office.status_code == 200 and office.json["school_id"] == world["school_id"]
+    return world
 
 
 def _fuzz(app, path, headers) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture
 def fake_pay(app):
-    from backend.payments.config import get_gateway
+    from backend.payments.gateway import get_gateway
 
     with app.app_context():
         fake = get_gateway().fake

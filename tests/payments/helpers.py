@@ -100,10 +100,10 @@ def count(db, model, *where) -> int:
 
 
 def requested_refund(db, st, amount, kind="surplus") -> Refund:
-    from backend.fees.payments import add_refund
+    from backend.fees.ledger import debit_refund
 
     fresh(db, st)
-    refund = add_refund(db, st, amount, kind=kind, reason="期末结余退费", status="requested")
+    refund = debit_refund(db, st, amount, kind=kind, reason="期末结余退费", status="requested")
     db.flush()
     return refund
 

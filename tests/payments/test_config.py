@@ -7,6 +7,8 @@ from flask import Flask
 
 from backend.payments import config as cfg
 from backend.payments.crypto import new_key_pair
+from backend.payments.errors import PaymentsUnavailable
+from backend.payments.gateway import get_gateway
 from backend.settings import Settings
 
 
@@ -56,8 +58,8 @@ def test_production_without_merchant_is_503(monkeypatch, env):
         monkeypatch.setenv(k, v)
     app = Flask("prod")
     app.extensions["kehou"] = {"settings": Settings(env="production")}
-    with app.app_context(), pytest.raises(cfg.PaymentsUnavailable):
-        cfg.get_gateway()
+    with app.app_context(), pytest.raises(PaymentsUnavailable):
+        get_gateway()
     assert "wechat_pay" not in app.extensions["kehou"]
 
 

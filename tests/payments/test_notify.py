@@ -130,7 +130,7 @@ def test_unknown_order_is_rejected(client, db, fake_pay, app):
     from datetime import timedelta
 
     from backend.common.clock import now
-    from backend.payments.config import get_gateway
+    from backend.payments.gateway import get_gateway
 
     s, body, order = _ordered(client, db, fake_pay)
     with app.app_context():

@@ -7,10 +7,12 @@ import json
 import sqlalchemy as sa
 
 from backend.audit.models import AuditLog
+from backend.auth.models import AdminAccount
 from backend.auth.tokens import digest
-from backend.schools.models import RoleGrant, RosterGuardian, Student, StudentBindingCode
+from backend.schools.models import RoleGrant, RosterGuardian, StudentBindingCode
 from tests.schools.conftest import BASE
 
+LOGIN = "/admin/api/v1/auth/login"
 GUARDIAN = {"name": "王芳", "phone": "13812345678", "relation": "mother"}
 
 
@@ -267,7 +269,17 @@ def test_platform_admin_creates_school_admin(client, world, db):
     assert r.status_code == 409 and r.json["error"] == "username_taken"
     r = client.get(f"{BASE}/{sid}/admins", headers=world.office_a)
     assert "office.a2" in [a["username"] for a in r.json]
-    assert db.scalar(sa.select(Student.id).limit(1)) is not None
+    # Exactly one account, bound to that school, the password never stored as given.
+    rows = db.scalars(sa.select(AdminAccount).where(AdminAccount.username == "office.a2")).all()
+    assert [(row.school_id, row.active) for row in rows] == [(sid, True)]
+    assert rows[0].password_hash.startswith("$argon2id$")
+    assert audit_actions(db, sid)[-1] == "admin.create"
+    # The new office admin signs in with what the platform admin chose, and sees only
+    # the school it was made for.
+    r = client.post(LOGIN, json={"username": "office.a2", "password": "changeme2024"})
+    assert r.status_code == 200, r.json
+    mine = {"Authorization": f"Bearer {r.json['access_token']}"}
+    assert [s["id"] for s in client.get(BASE, headers=mine).json] == [sid]
 
 
 def test_idempotent_create(client, world, db):

@@ -14,14 +14,8 @@ import redis
 from flask import Flask
 
 from backend.settings import ConfigError, Settings
-from backend.wechat.client import (
-    PhoneCodeInvalid,
-    WeChatCodeInvalid,
-    WeChatGateway,
-    WeChatSendError,
-    WeChatUnavailable,
-    make_wechat,
-)
+from backend.wechat.client import WeChatGateway, WeChatSendError, make_wechat
+from backend.wechat.errors import PhoneCodeInvalid, WeChatCodeInvalid, WeChatUnavailable
 from tests.conftest import REDIS_URL
 
 

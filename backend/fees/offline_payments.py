@@ -8,35 +8,16 @@ from backend.audit.service import record
 from backend.auth.context import current_actor
 from backend.common.clock import now, today
 from backend.database import unit_of_work
-from backend.errors import NotFound, ValidationFailed, define
-from backend.fees import money
-from backend.fees.access import ensure_not_settled, office_statement
+from backend.errors import NotFound, ValidationFailed
+from backend.fees import ledger, money
+from backend.fees.access import audit_statement, ensure_not_settled, office_statement
+from backend.fees.errors import (
+    PaymentReferenceReused,
+    RefundNotPending,
+    StatementNotPayable,
+)
 from backend.fees.models import Payment, Refund, Statement
-from backend.fees.statements import refresh_state
-from backend.fees.states import OPEN_STATES, payment_next, refund_next, statement_next
-
-StatementNotPayable = define(
-    "statement_not_payable",
-    409,
-    "该账单尚未出账或已作废/结算，不能登记收款",
-    "The statement is not open for payment",
-)
-PaymentReferenceReused = define(
-    "payment_reference_reused",
-    409,
-    "该凭证号已登记过一笔不同金额的收款",
-    "This reference was already recorded with a different payment",
-)
-RefundExceedsPaid = define(
-    "refund_exceeds_paid",
-    409,
-    "退款金额超过可退金额：最多可退{left}元（已缴{paid}元，已退{refunded}元）",
-    "Refund exceeds what may be refunded: at most {left} yuan "
-    "(paid {paid}, already refunded {refunded})",
-)
-RefundNotPending = define(
-    "refund_not_pending", 409, "该退款已处理", "The refund was already completed"
-)
+from backend.fees.states import OPEN_STATES, refund_next
 
 
 def payment_view(p: Payment) -> dict:
@@ -81,6 +62,13 @@ def _with_statement(session, st: Statement, out: dict) -> dict:
     return out
 
 
+def _ensure_same(existing: Payment, data: dict) -> None:
+    """A reference recorded again must be the same payment (409 otherwise)."""
+    recorded = (existing.amount_fen, existing.paid_on, existing.channel)
+    if recorded != (data["amount_fen"], data["paid_on"], data["method"]):
+        raise PaymentReferenceReused()
+
+
 def record_payment(school_id: int, statement_id: int, data: dict) -> tuple[dict, int]:
     """Record money received at the office. The same reference again is the same payment
     (200, nothing added); an amount above the balance stays as a credit for next time."""
@@ -95,107 +83,37 @@ def record_payment(school_id: int, statement_id: int, data: dict) -> tuple[dict,
             )
         )
         if existing is not None:
-            same = (existing.amount_fen, existing.paid_on, existing.channel) == (
-                data["amount_fen"],
-                data["paid_on"],
-                data["method"],
-            )
-            if not same:
-                raise PaymentReferenceReused()
+            _ensure_same(existing, data)
             return _with_statement(session, st, payment_view(existing)), 200
         if st.status not in OPEN_STATES:
             raise StatementNotPayable()
         if data["paid_on"] > today():
             raise ValidationFailed(errors={"paid_on": ["收款日期不能晚于今天"]})
-        payment = Payment(
-            school_id=st.school_id,
-            term_id=st.term_id,
-            statement_id=st.id,
-            student_id=st.student_id,
+        before = {"status": st.status, "paid_fen": st.paid_fen}
+        payment = ledger.open_payment(
+            session,
+            st,
+            amount_fen=data["amount_fen"],
             method="offline",
             channel=data["method"],
-            status=payment_next("created", "pay"),
-            amount_fen=data["amount_fen"],
             paid_on=data["paid_on"],
             reference=data["reference"],
-            paid_at=now(),
             recorded_by=actor.id,
         )
-        session.add(payment)
-        before = {"status": st.status, "paid_fen": st.paid_fen}
-        st.paid_fen += payment.amount_fen
-        st.status = statement_next(
-            st.status,
-            "pay",
-            st.total_fen,
-            money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen),
-        )
+        ledger.credit_payment(st, payment, paid_at=now())
         session.flush()
-        record(
+        audit_statement(
             session,
-            action="payment.record",
-            object_type="statement",
-            object_id=st.id,
-            school_id=school_id,
-            before=before,
-            after={
-                "status": st.status,
-                "paid_fen": st.paid_fen,
-                "payment_id": payment.id,
-                "amount_fen": payment.amount_fen,
-                "reference": payment.reference,
-                "channel": payment.channel,
-            },
+            st,
+            "payment.record",
+            before,
+            paid_fen=st.paid_fen,
+            payment_id=payment.id,
+            amount_fen=payment.amount_fen,
+            reference=payment.reference,
+            channel=payment.channel,
         )
         return _with_statement(session, st, payment_view(payment)), 201
-
-
-def add_refund(
-    session,
-    st: Statement,
-    amount_fen: int,
-    *,
-    kind: str,
-    reason: str,
-    status: str,
-    actor_id=None,
-    settlement_id=None,
-) -> Refund:
-    """A refund row and the statement's money, inside the caller's transaction; the caller
-    holds the statement's row lock."""
-    allowed = money.refundable(st.paid_fen, st.refunded_fen, st.carried_out_fen)
-    if amount_fen > allowed:
-        raise RefundExceedsPaid(
-            left=money.yuan(allowed),
-            paid=money.yuan(st.paid_fen),
-            refunded=money.yuan(st.refunded_fen),
-            errors={"amount_fen": [f"最多可退 {allowed} 分"]},
-        )
-    refund = Refund(
-        school_id=st.school_id,
-        term_id=st.term_id,
-        statement_id=st.id,
-        student_id=st.student_id,
-        settlement_id=settlement_id,
-        kind=kind,
-        method="offline",
-        status=status,
-        amount_fen=amount_fen,
-        reason=reason,
-        refunded_on=today() if status == "succeeded" else None,
-        completed_at=now() if status == "succeeded" else None,
-        recorded_by=actor_id,
-    )
-    session.add(refund)
-    st.refunded_fen += amount_fen
-    if st.status in OPEN_STATES:
-        st.status = statement_next(
-            st.status,
-            "refund",
-            st.total_fen,
-            money.covered(st.paid_fen, st.refunded_fen, st.carried_out_fen),
-        )
-    return refund
 
 
 def record_refund(school_id: int, statement_id: int, data: dict) -> dict:
@@ -207,7 +125,7 @@ def record_refund(school_id: int, statement_id: int, data: dict) -> dict:
         if st.status not in OPEN_STATES:
             raise StatementNotPayable()
         before = {"status": st.status, "refunded_fen": st.refunded_fen}
-        refund = add_refund(
+        refund = ledger.debit_refund(
             session,
             st,
             data["amount_fen"],
@@ -217,20 +135,15 @@ def record_refund(school_id: int, statement_id: int, data: dict) -> dict:
             actor_id=actor.id,
         )
         session.flush()
-        record(
+        audit_statement(
             session,
-            action="refund.record",
-            object_type="statement",
-            object_id=st.id,
-            school_id=school_id,
-            before=before,
-            after={
-                "status": st.status,
-                "refunded_fen": st.refunded_fen,
-                "refund_id": refund.id,
-                "amount_fen": refund.amount_fen,
-                "reason": refund.reason,
-            },
+            st,
+            "refund.record",
+            before,
+            refunded_fen=st.refunded_fen,
+            refund_id=refund.id,
+            amount_fen=refund.amount_fen,
+            reason=refund.reason,
         )
         return _with_statement(session, st, refund_view(refund))
 
@@ -248,13 +161,7 @@ def complete_refund(school_id: int, refund_id: int, outcome: str) -> dict:
         session.refresh(refund, with_for_update=True)
         if refund.status != "requested":
             raise RefundNotPending()
-        refund.status = refund_next(refund.status, "succeed" if outcome == "succeeded" else "fail")
-        refund.completed_at = now()
-        if refund.status == "succeeded":
-            refund.refunded_on = today()
-        else:
-            st.refunded_fen -= refund.amount_fen
-            refresh_state(st)
+        ledger.finish_refund(st, refund, succeeded=outcome == "succeeded")
         session.flush()
         record(
             session,
