@@ -404,6 +404,10 @@ def create_role_grant(school_id: int, data: dict) -> dict:
             class_in_school(session, school.id, data["class_id"])
         if data.get("grade_id") is not None:
             grade_in_school(session, school.id, data["grade_id"])
+        if data.get("staff_id") is not None:
+            from backend.staff.records import staff_in_school
+
+            staff_in_school(session, school.id, data["staff_id"])
         code = readable_code()
         row = RoleGrant(
             school_id=school.id,
@@ -412,12 +416,13 @@ def create_role_grant(school_id: int, data: dict) -> dict:
             class_id=data.get("class_id"),
             grade_id=data.get("grade_id"),
             level=data.get("level"),
+            staff_id=data.get("staff_id"),
             code_hash=digest(code),
             code_expires_at=now() + timedelta(hours=_settings().binding_code_ttl_hours),
         )
         session.add(row)
         session.flush()
-        keys = ("role", "name", "class_id", "grade_id", "level")
+        keys = ("role", "name", "class_id", "grade_id", "level", "staff_id")
         audit(session, "role_grant.create", row.id, school.id, after={k: data.get(k) for k in keys})
         return {"id": row.id, "binding_code": code, "expires_at": row.code_expires_at}
 
