@@ -9,7 +9,7 @@ import openpyxl
 import sqlalchemy as sa
 
 from backend.audit.models import AuditLog
-from tests.staff.helpers import ADMIN, SEPT, hours, setup, staff, take, teach, course_teacher
+from tests.staff.helpers import ADMIN, SEPT, course_teacher, hours, setup, staff, take, teach
 
 RATES = {"teaching_per_lesson_fen": 8000, "supervision_per_hour_fen": 3000}
 C1_DAYS = ["2026-09-07", "2026-09-09", "2026-09-14", "2026-09-16"]
