@@ -133,6 +133,33 @@ def add_entry(school_id: int, data: dict) -> dict:
         return view
 
 
+def _correction(old: StaffHours, data: dict, actor_id: int):
+    """The entry negating `old` and, when the right minutes are given, its replacement."""
+    common = dict(
+        school_id=old.school_id,
+        term_id=old.term_id,
+        staff_id=old.staff_id,
+        day=old.day,
+        duty=old.duty,
+        course_id=old.course_id,
+        reason=data["reason"],
+        recorded_by=actor_id,
+    )
+    negation = StaffHours(
+        **common,
+        minutes=-old.minutes,
+        lessons=-old.lessons,
+        source="correction",
+        corrects_id=old.id,
+    )
+    replacement = None
+    if data.get("minutes"):
+        replacement = StaffHours(
+            **common, minutes=data["minutes"], lessons=old.lessons, source="office"
+        )
+    return negation, replacement
+
+
 def correct_entry(school_id: int, entry_id: int, data: dict) -> dict:
     """Negate an entry (with the reason) and, when `minutes` is given, add the right one."""
     actor = current_actor()
@@ -148,30 +175,8 @@ def correct_entry(school_id: int, entry_id: int, data: dict) -> dict:
         done = session.scalar(sa.select(StaffHours.id).where(StaffHours.corrects_id == old.id))
         if old.source == "correction" or done is not None:
             raise AlreadyCorrected()
-        common = dict(
-            school_id=old.school_id,
-            term_id=old.term_id,
-            staff_id=old.staff_id,
-            day=old.day,
-            duty=old.duty,
-            course_id=old.course_id,
-            reason=data["reason"],
-            recorded_by=actor.id,
-        )
-        negation = StaffHours(
-            **common,
-            minutes=-old.minutes,
-            lessons=-old.lessons,
-            source="correction",
-            corrects_id=old.id,
-        )
-        session.add(negation)
-        replacement = None
-        if data.get("minutes"):
-            replacement = StaffHours(
-                **common, minutes=data["minutes"], lessons=old.lessons, source="office"
-            )
-            session.add(replacement)
+        negation, replacement = _correction(old, data, actor.id)
+        session.add_all([negation] + ([replacement] if replacement else []))
         session.flush()
         out = {
             "corrected": hours_view(old),

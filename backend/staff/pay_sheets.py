@@ -102,8 +102,10 @@ def sheet_lines(session, sheet_id: int) -> list[PaySheetLine]:
     )
 
 
-def sheet_view(session, sheet: PaySheet) -> dict:
-    """The sheet with its lines."""
+def sheet_view(session, sheet: PaySheet, lines: list[dict] | None = None) -> dict:
+    """The sheet with its lines (read unless the caller has them)."""
+    if lines is None:
+        lines = [{k: getattr(ln, k) for k in LINE_FIELDS} for ln in sheet_lines(session, sheet.id)]
     return {
         "id": sheet.id,
         "term_id": sheet.term_id,
@@ -181,8 +183,9 @@ def generate(school_id: int, term_id: int, period: str) -> dict:
         sheet.total_fen = sum(line.amount_fen for line in lines)
         sheet.generated_by = actor.id
         session.flush()
-        session.add_all(PaySheetLine(sheet_id=sheet.id, **line.as_dict()) for line in lines)
-        session.flush()
+        rows = [line.as_dict() for line in lines]
+        if rows:  # one executemany, no ORM objects: a sheet may have hundreds of lines
+            session.execute(sa.insert(PaySheetLine), [{"sheet_id": sheet.id, **r} for r in rows])
         record(
             session,
             action="pay_sheet.generate",
@@ -191,7 +194,7 @@ def generate(school_id: int, term_id: int, period: str) -> dict:
             school_id=term.school_id,
             after={"period": period, "lines": len(lines), "total_fen": sheet.total_fen},
         )
-        return sheet_view(session, sheet)
+        return sheet_view(session, sheet, rows)
 
 
 def office_sheet(session, school_id, term_id, sheet_id, *, lock=False) -> tuple[Term, PaySheet]:

@@ -37,6 +37,7 @@ class Line:
     note: str | None = None
 
     def as_dict(self) -> dict:
+        """The line's fields (the columns of a PaySheetLine)."""
         return asdict(self)
 
 

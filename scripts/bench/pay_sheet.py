@@ -102,16 +102,11 @@ def _staff(session, school, n: int) -> tuple[list, list, list]:
     return teaching, by_kind["teacher"], by_kind["admin"]
 
 
-def seed(session, n_staff: int, n_courses: int) -> dict:
-    """Bulk inserts through the mapped classes (executemany), a few statements in all."""
-    from backend.auth.models import User
-    from backend.common.clock import SCHOOL_TZ
+def _courses(session, school, term, n: int, teaching: list) -> dict[int, list]:
+    """n courses on rotating weekdays, each taught by two staff: course id -> staff ids."""
     from backend.courses.models import Course
-    from backend.staff.models import CourseMeeting, CourseStaff, PayRates, StaffHours
-    from backend.terms import calendar as cal
+    from backend.staff.models import CourseStaff
 
-    school, term, admin = _school_and_term(session)
-    teaching, supervisors, admins = _staff(session, school, n_staff)
     patterns = ([1, 3], [2, 4], [5], [1, 4], [2, 5])
     courses = [
         Course(
@@ -127,87 +122,83 @@ def seed(session, n_staff: int, n_courses: int) -> dict:
             min_grade=1,
             max_grade=9,
         )
-        for i in range(n_courses)
+        for i in range(n)
     ]
     session.add_all(courses)
     session.flush()
-    pairs = [
-        (c.id, teaching[(2 * i + k) % len(teaching)]) for i, c in enumerate(courses) for k in (0, 1)
-    ]
-    session.execute(sa.insert(CourseStaff), [{"course_id": c, "staff_id": s} for c, s in pairs])
-    days = cal.service_days(session, term)
-    moment = datetime(2026, 9, 1, 17, tzinfo=SCHOOL_TZ)
+    staff_of = {
+        c.id: [teaching[(2 * i + k) % len(teaching)] for k in (0, 1)] for i, c in enumerate(courses)
+    }
+    session.execute(
+        sa.insert(CourseStaff),
+        [{"course_id": c, "staff_id": s} for c, ids in staff_of.items() for s in ids],
+    )
+    return {c.id: (c.weekdays, staff_of[c.id]) for c in courses}
+
+
+def _meetings(session, school, term, courses: dict, days: list) -> list:
+    """Every course held on each of its service days: (meeting id, course id, day)."""
+    from backend.auth.models import User
+    from backend.common.clock import SCHOOL_TZ
+    from backend.staff.models import CourseMeeting
+
     teacher_user = User(openid="o_bench_teacher", phone=None)
     session.add(teacher_user)
     session.flush()
+    moment = datetime(2026, 9, 1, 17, tzinfo=SCHOOL_TZ)
     session.execute(
         sa.insert(CourseMeeting),
         [
             {
                 "school_id": school.id,
                 "term_id": term.id,
-                "course_id": c.id,
+                "course_id": c,
                 "day": d,
                 "taken_by": teacher_user.id,
                 "updated_at": moment,
             }
-            for c in courses
+            for c, (weekdays, _) in courses.items()
             for d in days
-            if d.isoweekday() in c.weekdays
+            if d.isoweekday() in weekdays
         ],
     )
-    meetings = session.execute(
+    return session.execute(
         sa.select(CourseMeeting.id, CourseMeeting.course_id, CourseMeeting.day)
-    )
-    staff_of: dict[int, list] = {}
-    for c, s in pairs:
-        staff_of.setdefault(c, []).append(s)
+    ).all()
+
+
+def _entry(base, staff_id, day, duty, minutes, lessons=0, course_id=None, meeting_id=None):
+    source = "attendance" if meeting_id else "office"
+    return {
+        **base,
+        "staff_id": staff_id,
+        "day": day,
+        "duty": duty,
+        "minutes": minutes,
+        "lessons": lessons,
+        "course_id": course_id,
+        "meeting_id": meeting_id,
+        "source": source,
+    }
+
+
+def seed(session, n_staff: int, n_courses: int) -> dict:
+    """Bulk inserts through the mapped classes (executemany), a few statements in all."""
+    from backend.staff.models import PayRates, StaffHours
+    from backend.terms import calendar as cal
+
+    school, term, admin = _school_and_term(session)
+    teaching, supervisors, admins = _staff(session, school, n_staff)
+    courses = _courses(session, school, term, n_courses, teaching)
+    days = cal.service_days(session, term)
     base = {"school_id": school.id, "term_id": term.id}
     entries = [
-        {
-            **base,
-            "staff_id": s,
-            "day": d,
-            "duty": "teaching",
-            "minutes": 40,
-            "lessons": 1,
-            "course_id": c,
-            "meeting_id": m,
-            "source": "attendance",
-        }
-        for m, c, d in meetings
-        for s in staff_of[c]
+        _entry(base, s, d, "teaching", 40, 1, c, m)
+        for m, c, d in _meetings(session, school, term, courses, days)
+        for s in courses[c][1]
     ]
-    entries += [
-        {
-            **base,
-            "staff_id": s,
-            "day": d,
-            "duty": "supervision",
-            "minutes": 60,
-            "lessons": 0,
-            "course_id": None,
-            "meeting_id": None,
-            "source": "office",
-        }
-        for s in supervisors
-        for d in days
-    ]
-    entries += [
-        {
-            **base,
-            "staff_id": s,
-            "day": d,
-            "duty": "admin",
-            "minutes": 120,
-            "lessons": 0,
-            "course_id": None,
-            "meeting_id": None,
-            "source": "office",
-        }
-        for s in admins
-        for d in days
-    ]
+    entries += [_entry(base, s, d, "supervision", 60) for s in supervisors for d in days]
+    entries += [_entry(base, s, d, "admin", 120) for s in admins for d in days]
     session.execute(sa.insert(StaffHours), entries)
     session.add(
         PayRates(
