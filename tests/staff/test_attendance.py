@@ -70,6 +70,7 @@ def test_role_grant_with_code_makes_a_course_teacher(client, db):
         "/api/v1/auth/role-binding", json={"binding_code": r.json["binding_code"]}, headers=headers
     )
     assert bound.status_code == 200 and bound.json["role"] == "course_teacher"
+    assert bound.json["staff_id"] == zhang
     roster = client.get(f"/api/v1/courses/{s.c1.id}/roster?date=2026-09-07", headers=headers)
     assert roster.status_code == 200 and len(roster.json) == 3
     assert (
