@@ -14,6 +14,7 @@ APP_ROUTE_MODULES = [
     "backend.courses.app_routes",
     "backend.signup.app_routes",
     "backend.complaints.app_routes",
+    "backend.staff.app_routes",
 ]
 
 ADMIN_ROUTE_MODULES = [
@@ -30,4 +31,5 @@ ADMIN_ROUTE_MODULES = [
     "backend.complaints.admin_routes",
     "backend.districts.admin_routes",
     "backend.districts.filing_routes",
+    "backend.staff.admin_routes",
 ]

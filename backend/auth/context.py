@@ -28,10 +28,11 @@ class Grant:
     class_id: int | None = None
     grade_id: int | None = None
     level: str | None = None
+    staff_id: int | None = None  # course_teacher: whose courses
 
     def as_dict(self) -> dict:
         out = {"role": self.role, "school_id": self.school_id}
-        for key in ("class_id", "grade_id", "level"):
+        for key in ("class_id", "grade_id", "level", "staff_id"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out
@@ -164,6 +165,7 @@ def load_grants(session, user_id: int) -> list[Grant]:
             RoleGrant.class_id,
             RoleGrant.grade_id,
             RoleGrant.level,
+            RoleGrant.staff_id,
         )
         .where(RoleGrant.user_id == user_id, RoleGrant.revoked_at.is_(None))
         .order_by(RoleGrant.id)
@@ -176,7 +178,9 @@ def load_grants(session, user_id: int) -> list[Grant]:
         .order_by(Student.school_id)
     ).all()
     grants = [Grant("guardian", school_id) for school_id in guardian_schools]
-    grants += [Grant(r.role, r.school_id, r.class_id, r.grade_id, r.level) for r in staff]
+    grants += [
+        Grant(r.role, r.school_id, r.class_id, r.grade_id, r.level, r.staff_id) for r in staff
+    ]
     return grants
 
 

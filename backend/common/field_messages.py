@@ -72,6 +72,8 @@ BUILT_IN: list[tuple[str, str]] = [
 
 # The project's own messages (validators, use cases): (English, Chinese).
 PROJECT: list[tuple[str, str]] = [
+    ("Format: YYYY-MM", "格式为 YYYY-MM"),
+    ("Not a valid mobile number", "手机号格式不正确"),
     ("District code: 1-32 letters, digits, _ or -", "区县代码为1-32位字母、数字、_ 或 -"),
     ("No such district", "没有这个区县"),
     ("A return needs a reason", "退回时须说明理由"),

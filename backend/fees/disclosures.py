@@ -111,6 +111,8 @@ def report(session, term: Term, period: str) -> dict:
         "net_income_fen": int(income) - refunds,
         "expenses_fen": expenses,
         "expenses_by_category": by_category,
+        # R17: staff pay from approved pay sheets, as its own line.
+        "staff_pay_fen": by_category["staff_pay"],
         "exemptions": exemptions,
         "exempted_fen": -int(exempted),
         "statements": billed_rows[0],
@@ -203,6 +205,7 @@ ROWS = (
     ("退费", "refunds_fen"),
     ("净收入", "net_income_fen"),
     ("支出合计", "expenses_fen"),
+    ("其中：教职工劳务报酬", "staff_pay_fen"),
     ("结余（负数为亏损）", "surplus_fen"),
     ("出账账单数", "statements"),
     ("应收合计", "billed_fen"),
@@ -233,7 +236,7 @@ def _export_rows(r: dict) -> list[list]:
     """The disclosure's figures under its title: totals, expenses, the settlement."""
     rows = [["期间", f"{r['starts_on']} 至 {r['ends_on']}"], ["项目", "金额（元）/ 数量"]]
     for title, key in ROWS:
-        value = r[key]
+        value = r.get(key, 0)  # reports published before a figure existed lack it
         rows.append([title, money.yuan(value) if key.endswith("_fen") else value])
     rows += [[], ["支出分类", "金额（元）"]]
     for category, amount in r["expenses_by_category"].items():

@@ -29,9 +29,10 @@ LINE_KINDS = (
     "credit",
     "adjustment",
 )
-EXPENSE_CATEGORIES = ("staff", "materials", "provider", "utilities", "other")
+EXPENSE_CATEGORIES = ("staff", "materials", "provider", "utilities", "other", "staff_pay")
 EXPENSE_CATEGORY_ZH = {
     "staff": "人员劳务",
+    "staff_pay": "劳务报酬（核定发放表）",
     "materials": "耗材",
     "provider": "第三方服务",
     "utilities": "水电",

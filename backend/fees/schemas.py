@@ -233,7 +233,10 @@ class RefundCompleteIn(StrictSchema):
 
 
 class ExpenseIn(StrictSchema):
-    category = fields.String(required=True, validate=validate.OneOf(EXPENSE_CATEGORIES))
+    # staff_pay is written only by approving a staff pay sheet (R17), never by hand.
+    category = fields.String(
+        required=True, validate=validate.OneOf([c for c in EXPENSE_CATEGORIES if c != "staff_pay"])
+    )
     amount_fen = Int(required=True, validate=validate.Range(min=1, max=10**9))
     spent_on = fields.Date(required=True)
     note = Str(max_len=300, allow_none=True)
@@ -280,8 +283,8 @@ class DisclosureOut(StrictSchema):
     report = fields.Dict(
         metadata={
             "description": "income_fen, refunds_fen, net_income_fen, expenses_fen, "
-            "expenses_by_category, exemptions, exempted_fen, statements, billed_fen, "
-            "surplus_fen, settlement? — figures only, no personal data"
+            "expenses_by_category, staff_pay_fen, exemptions, exempted_fen, statements, "
+            "billed_fen, surplus_fen, settlement? — figures only, no personal data"
         }
     )
 

@@ -32,24 +32,31 @@ def expense_view(e: Expense) -> dict:
 
 
 def add_expense(school_id: int, term_id: int, data: dict) -> dict:
+    """The office records a cost of the term (one unit of work)."""
     actor = current_actor()
     with unit_of_work() as session:
         term = office_term(session, school_id, term_id)
-        ensure_not_settled(session, term.id)
-        if not term.starts_on <= data["spent_on"] <= term.ends_on:
-            raise SpentOutsideTerm(errors={"spent_on": [f"{term.starts_on} 至 {term.ends_on}"]})
-        row = Expense(school_id=school_id, term_id=term.id, recorded_by=actor.id, **data)
-        session.add(row)
-        session.flush()
-        record(
-            session,
-            action="expense.create",
-            object_type="expense",
-            object_id=row.id,
-            school_id=school_id,
-            after=expense_view(row),
-        )
-        return expense_view(row)
+        return expense_view(record_expense(session, term, data, actor.id))
+
+
+def record_expense(session, term, data: dict, actor_id: int | None) -> Expense:
+    """Add an expense inside the caller's transaction (other domains' approvals call this,
+    e.g. an approved staff pay sheet as `staff_pay`); refused once the term is settled."""
+    ensure_not_settled(session, term.id)
+    if not term.starts_on <= data["spent_on"] <= term.ends_on:
+        raise SpentOutsideTerm(errors={"spent_on": [f"{term.starts_on} 至 {term.ends_on}"]})
+    row = Expense(school_id=term.school_id, term_id=term.id, recorded_by=actor_id, **data)
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        action="expense.create",
+        object_type="expense",
+        object_id=row.id,
+        school_id=term.school_id,
+        after=expense_view(row),
+    )
+    return row
 
 
 def expenses(school_id: int, term_id: int) -> list[dict]:

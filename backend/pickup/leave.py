@@ -236,3 +236,20 @@ def cancel(leave_id: int) -> dict:
             after={"status": req.status},
         )
         return leave_view(session, req)
+
+
+def on_leave_ids(session, student_ids, day) -> set[int]:
+    """Which of the pupils are on approved leave that day (a read for other domains)."""
+    if not student_ids:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(LeaveDay.student_id)
+            .join(LeaveRequest, LeaveRequest.id == LeaveDay.leave_request_id)
+            .where(
+                LeaveDay.student_id.in_(list(student_ids)),
+                LeaveDay.day == day,
+                LeaveRequest.status == "approved",
+            )
+        )
+    )

@@ -19,6 +19,7 @@ STUDENT_TABLES: dict[str, str] = {
     "pickup_alerts": "delete",
     "self_leave_permissions": "delete",
     "attendance_records": "delete",
+    "course_attendance": "delete",  # course marks (R17); the held meeting and its hours stay
     "course_preferences": "delete",
     "selections": "delete",
     "leave_days": "keep",  # a leave refund line refers to them

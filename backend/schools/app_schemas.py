@@ -13,12 +13,15 @@ class RoleBindingIn(StrictSchema):
 
 class RoleOut(StrictSchema):
     role = fields.String(
-        metadata={"enum": ["guardian", "head_teacher", "committee_member", "gate_staff"]}
+        metadata={
+            "enum": ["guardian", "head_teacher", "committee_member", "gate_staff", "course_teacher"]
+        }
     )
     school_id = fields.Integer()
     class_id = fields.Integer()
     grade_id = fields.Integer()
     level = fields.String(validate=validate.OneOf(["class", "grade", "school"]))
+    staff_id = fields.Integer(metadata={"description": "course_teacher: the staff record"})
 
 
 class ChildIn(StrictSchema):

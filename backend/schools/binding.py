@@ -57,7 +57,7 @@ def bind_role(binding_code: str) -> dict:
         if taken != 1:
             raise BindingCodeUsed()
         result = {"role": grant.role, "school_id": grant.school_id}
-        for key in ("class_id", "grade_id", "level"):
+        for key in ("class_id", "grade_id", "level", "staff_id"):
             if getattr(grant, key) is not None:
                 result[key] = getattr(grant, key)
         record(

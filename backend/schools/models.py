@@ -9,8 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.database import Base, TimestampMixin, TZDateTime
 
-ROLES = ("guardian", "head_teacher", "committee_member", "gate_staff")
-GRANTABLE_ROLES = ("head_teacher", "committee_member", "gate_staff")
+ROLES = ("guardian", "head_teacher", "committee_member", "gate_staff", "course_teacher")
+GRANTABLE_ROLES = ("head_teacher", "committee_member", "gate_staff", "course_teacher")
+STAGES = ("primary", "middle")
 LEVELS = ("class", "grade", "school")
 PRIORITY_FLAGS = ("disabled", "left_behind", "migrant_worker", "hardship")
 
@@ -29,6 +30,8 @@ class School(TimestampMixin, Base):
     monthly_fee_cap_fen: Mapped[int] = mapped_column(sa.Integer, default=8000)
     # Days after a pupil's last term ends before their personal data is anonymised.
     retention_days: Mapped[int] = mapped_column(sa.Integer, default=365, server_default="365")
+    # R7: one lesson is 40 minutes in a primary school, 45 in a middle school.
+    stage: Mapped[str] = mapped_column(sa.String(10), default="primary", server_default="primary")
 
 
 class Grade(TimestampMixin, Base):
@@ -119,7 +122,8 @@ class RoleGrant(TimestampMixin, Base):
     __tablename__ = "role_grants"
     __table_args__ = (
         sa.CheckConstraint(
-            "role IN ('head_teacher', 'committee_member', 'gate_staff')", name="role"
+            "role IN ('head_teacher', 'committee_member', 'gate_staff', 'course_teacher')",
+            name="role",
         ),
         sa.CheckConstraint("level IS NULL OR level IN ('class', 'grade', 'school')", name="level"),
     )
@@ -131,6 +135,8 @@ class RoleGrant(TimestampMixin, Base):
     class_id: Mapped[int | None] = mapped_column(sa.ForeignKey("classes.id"))
     grade_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grades.id"))
     level: Mapped[str | None] = mapped_column(sa.String(10))
+    # course_teacher only: the staff record whose courses the holder teaches.
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_members.id"))
     code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     code_expires_at: Mapped[datetime] = mapped_column(TZDateTime)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)

@@ -13,6 +13,7 @@ from backend.database import unit_of_work
 from backend.errors import NotFound
 from backend.schools.access import audit, class_in_school, grade_in_school, school_for, settings
 from backend.schools.models import RoleGrant
+from backend.staff.records import staff_in_school
 
 
 def create_role_grant(school_id: int, data: dict) -> dict:
@@ -23,6 +24,8 @@ def create_role_grant(school_id: int, data: dict) -> dict:
             class_in_school(session, school.id, data["class_id"])
         if data.get("grade_id") is not None:
             grade_in_school(session, school.id, data["grade_id"])
+        if data.get("staff_id") is not None:
+            staff_in_school(session, school.id, data["staff_id"])
         code = readable_code()
         row = RoleGrant(
             school_id=school.id,
@@ -31,12 +34,13 @@ def create_role_grant(school_id: int, data: dict) -> dict:
             class_id=data.get("class_id"),
             grade_id=data.get("grade_id"),
             level=data.get("level"),
+            staff_id=data.get("staff_id"),
             code_hash=digest(code),
             code_expires_at=now() + timedelta(hours=settings().binding_code_ttl_hours),
         )
         session.add(row)
         session.flush()
-        keys = ("role", "name", "class_id", "grade_id", "level")
+        keys = ("role", "name", "class_id", "grade_id", "level", "staff_id")
         audit(session, "role_grant.create", row.id, school.id, after={k: data.get(k) for k in keys})
         return {"id": row.id, "binding_code": code, "expires_at": row.code_expires_at}
 

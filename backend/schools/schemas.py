@@ -65,6 +65,7 @@ class SchoolOut(ma.Schema):
     code = fields.String()
     district_id = fields.Integer(allow_none=True)
     monthly_fee_cap_fen = fields.Integer()
+    stage = fields.String(metadata={"description": "primary | middle: lesson length (R7)"})
     created_at = Instant()
 
 
@@ -207,11 +208,13 @@ class RoleGrantIn(StrictSchema):
     class_id = Id()
     grade_id = Id()
     level = fields.String(validate=validate.OneOf(LEVELS))
+    staff_id = Id(metadata={"description": "course_teacher: the staff record (R17)"})
 
     @ma.validates_schema
     def _shape(self, data, **kwargs):
         role, level = data.get("role"), data.get("level")
         wanted = {"class_id": False, "grade_id": False, "level": False}
+        wanted["staff_id"] = role == "course_teacher"
         if role == "head_teacher":
             wanted["class_id"] = True
         elif role == "committee_member":
@@ -246,6 +249,7 @@ class RoleGrantOut(ma.Schema):
     class_id = fields.Integer(allow_none=True)
     grade_id = fields.Integer(allow_none=True)
     level = fields.String(allow_none=True)
+    staff_id = fields.Integer(allow_none=True)
     bound = fields.Function(lambda grant: grant.user_id is not None, metadata={"type": "boolean"})
     bound_at = Instant(allow_none=True)
     code_expires_at = Instant()

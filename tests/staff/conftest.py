@@ -1,0 +1,1 @@
+from tests.staff.helpers import _fixed_today  # noqa: F401
