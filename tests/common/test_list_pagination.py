@@ -66,13 +66,21 @@ def world(app):
         W.truncate(app)
 
 
+# Lists no role of the matrix world may read (a course teacher is not one of its roles);
+# their paging is declared like every other list and their callers are tested in their domain.
+NO_MATRIX_CALLER = {"/api/v1/courses/{course_id}/roster"}
+
+
 def _callers(app):
     """(path, matrix row, a role allowed to use it) for every list endpoint."""
     rows = {row.key: row for row in ROWS}
     out = []
     for path, _ in list_endpoints(app):
         row = rows[("GET", path)]
-        role = next(r for r, expected in row.expect.items() if expected == OK)
+        role = next((r for r, expected in row.expect.items() if expected == OK), None)
+        if role is None:
+            assert path in NO_MATRIX_CALLER, f"{path}: no role of the matrix may call it"
+            continue
         out.append((path, row, role))
     return out
 
