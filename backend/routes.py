@@ -13,6 +13,7 @@ APP_ROUTE_MODULES = [
     "backend.payments.app_routes",
     "backend.courses.app_routes",
     "backend.signup.app_routes",
+    "backend.surveys.app_routes",
 ]
 
 ADMIN_ROUTE_MODULES = [
@@ -26,4 +27,5 @@ ADMIN_ROUTE_MODULES = [
     "backend.payments.admin_routes",
     "backend.courses.admin_routes",
     "backend.signup.admin_routes",
+    "backend.surveys.admin_routes",
 ]

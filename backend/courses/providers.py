@@ -14,6 +14,7 @@ from backend.courses.errors import ProviderExists
 from backend.courses.models import Provider
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound, ValidationFailed
+from backend.surveys.queries import low_satisfaction_provider_ids
 
 BLACKLIST_YEARS = 6
 FIELDS = ("name", "licence_no", "qualification", "contact", "status")
@@ -33,13 +34,14 @@ def snapshot(row: Provider) -> dict:
     return out
 
 
-def view(row: Provider) -> dict:
+def view(row: Provider, low: set[int] = frozenset()) -> dict:
     out = snapshot(row)
     out.update(
         id=row.id,
         school_id=row.school_id,
         blacklisted=row.is_blacklisted(now()),
         blacklisted_at=row.blacklisted_at,
+        low_satisfaction=row.id in low,
     )
     return out
 
@@ -132,10 +134,12 @@ def list_for_school(school_id: int) -> list[dict]:
     rows = session.scalars(
         sa.select(Provider).where(Provider.school_id == school_id).order_by(Provider.id)
     )
-    return [view(r) for r in rows]
+    low = low_satisfaction_provider_ids(session, school_id)
+    return [view(r, low) for r in rows]
 
 
 def get(school_id: int, provider_id: int) -> dict:
     session = get_session()
     admin_school(session, current_actor(), school_id)
-    return view(_provider_of(session, school_id, provider_id))
+    low = low_satisfaction_provider_ids(session, school_id)
+    return view(_provider_of(session, school_id, provider_id), low)

@@ -44,6 +44,9 @@ class ProviderOut(StrictSchema):
     blacklisted_at = Instant(allow_none=True)
     blacklisted_until = Instant(allow_none=True)
     blacklist_reason = fields.String(allow_none=True)
+    low_satisfaction = fields.Boolean(
+        metadata={"description": "Its courses averaged below the school's survey threshold (R15)"}
+    )
 
 
 # --- courses (admin) ---------------------------------------------------------------------
