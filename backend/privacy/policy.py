@@ -21,6 +21,7 @@ STUDENT_TABLES: dict[str, str] = {
     "attendance_records": "delete",
     "course_preferences": "delete",
     "selections": "delete",
+    "survey_answered": "delete",  # who answered; the anonymous tallies stay
     "leave_days": "keep",  # a leave refund line refers to them
     "leave_requests": "keep",
     "applications": "keep",  # enrolment record of the term
