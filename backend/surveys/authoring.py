@@ -144,7 +144,7 @@ def put_settings(school_id: int, data: dict) -> dict:
         if row is None:
             row = SurveySettings(school_id=school_id)
             session.add(row)
-        row.low_threshold = data["low_threshold"]
+        row.low_threshold = Decimal(str(round(data["low_threshold"], 2)))
         session.flush()
         record(
             session,

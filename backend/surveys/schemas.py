@@ -103,9 +103,8 @@ class ResultsOut(StrictSchema):
 
 
 class SettingsIn(StrictSchema):
-    low_threshold = fields.Decimal(
+    low_threshold = fields.Float(
         required=True,
-        places=2,
         validate=validate.Range(min=1, max=5),
         metadata={"description": "A provider averaging below this is flagged (default 3.0)"},
     )
