@@ -4,8 +4,9 @@
 Runs against the `scripts/dev` server (default http://127.0.0.1:5000; or KEHOU_URL, or
 --base-url), over the two public APIs only: the office creates a survey of the current
 term, the demo parent (login code demo-parent) answers it for a child enrolled in that
-term, and the office reads the results. With fewer than 5 responses a subject shows its
-count only: no average, no text, so no single family's answer can be read off.
+term, and the office reads the results. While the survey is open, and for a subject with
+fewer than 5 responses, the results show counts only: no average, no text, so no single
+family's answer can be read off.
 Run `scripts/demo` first so that 王小明 is enrolled. Safe to run again (a new survey each run).
 
 Office sign-in: when the demo office has TOTP enrolled, set DEMO_TOTP_SECRET to its
@@ -117,7 +118,8 @@ def answers_for(survey: dict) -> list[dict]:
 def show_results(res: dict) -> None:
     rate = res["response_rate"]
     rate_text = "—" if rate is None else f"{rate:.0%}"
-    print(f"    {res['responses']} responses of {res['asked']} pupils asked ({rate_text})")
+    state = "closed" if res["closed"] else "open: averages once closed"
+    print(f"    {res['responses']} responses of {res['asked']} pupils asked ({rate_text}), {state}")
     for s in res["subjects"]:
         label = "整体" if s["kind"] == "service" else "课程"
         avg = s.get("average")
@@ -184,7 +186,7 @@ def main() -> int:
     except ApiError as exc:
         print(f"    a second answer: {exc}")
 
-    step(4, "The office reads the results (fewer than 5 responses: counts only)")
+    step(4, "The office reads the results (open, under 5 responses: counts only)")
     res = api.call("GET", f"/admin/api/v1/schools/{sid}/surveys/{survey['id']}/results", office)
     show_results(res)
     status, book = api.raw(

@@ -63,7 +63,10 @@ class SurveyResults(MethodView):
     def get(self, school_id, survey_id):
         """Results per course, per provider and for the service: averages per question
         and subject, text answers without names, the response rate (responses / pupils
-        enrolled). A subject or provider with fewer than 5 responses shows only its count."""
+        enrolled). A subject with fewer than 5 responses shows only its count (and a
+        provider's average counts only its courses that are shown). While the survey is
+        open only counts are shown (`closed: false`): comparing results before and after
+        one family's answer would otherwise give that answer away."""
         return results.admin_results(school_id, survey_id)
 
 

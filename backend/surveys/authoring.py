@@ -121,6 +121,7 @@ def detail(school_id: int, survey_id: int) -> dict:
 
 
 def _settings_view(school_id: int, threshold: Decimal) -> dict:
+    """The settings as the office sees them."""
     return {
         "school_id": school_id,
         "low_threshold": float(threshold),

@@ -59,6 +59,7 @@ def _tell(session, survey: Survey, student_ids, kind: str, note: str) -> int:
 
 
 def _due(session, column, extra) -> list[int]:
+    """Ids of the open surveys whose message (column) has not gone out yet."""
     moment = now()
     return list(
         session.scalars(

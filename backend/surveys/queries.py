@@ -7,10 +7,14 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from backend.common.clock import now
 from backend.surveys.models import Survey, SurveyQuestion, SurveySettings, SurveyTally
 
 DEFAULT_THRESHOLD = Decimal("3.00")
 LOW_MIN_RESPONSES = 10  # a provider is judged on at least this many course responses in a term
+# Below this many responses a subject shows its count only, and counts towards nothing else
+# (a provider's average would otherwise give away a small course's answers by difference).
+MIN_RESPONSES = 5
 
 
 def low_threshold(session, school_id: int) -> Decimal:
@@ -27,16 +31,23 @@ def score_sum(counts) -> tuple[int, int]:
 
 
 def _course_tallies(session, school_id: int):
+    """Course tallies of the school's closed surveys, from MIN_RESPONSES responses on."""
     return session.execute(
         sa.select(SurveyTally, Survey.term_id, Survey.closes_at, SurveyQuestion.kind)
         .join(Survey, Survey.id == SurveyTally.survey_id)
         .join(SurveyQuestion, SurveyQuestion.id == SurveyTally.question_id)
-        .where(Survey.school_id == school_id, SurveyTally.course_id.is_not(None))
+        .where(
+            Survey.school_id == school_id,
+            Survey.closes_at <= now(),
+            SurveyTally.course_id.is_not(None),
+            SurveyTally.responses >= MIN_RESPONSES,
+        )
     ).all()
 
 
 def provider_term_scores(session, school_id: int) -> dict[int, dict[int, dict]]:
-    """{provider id: {term id: {responses, total, n, last}}} over its courses' answers."""
+    """{provider id: {term id: {responses, total, n, last}}} over its courses' answers in
+    closed surveys (courses with fewer than MIN_RESPONSES responses left out)."""
     from backend.courses.queries import course_facts
 
     rows = _course_tallies(session, school_id)

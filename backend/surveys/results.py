@@ -1,5 +1,13 @@
 """Results for the office: per course, per provider and for the service, with the
-response rate; a subject below MIN_RESPONSES shows only its count (R15, anonymity)."""
+response rate (R15).
+
+Two rules keep any one family's answer from being read off:
+- a subject (or provider) with fewer than MIN_RESPONSES responses shows only its count,
+  and a provider's average counts only its courses that are shown;
+- averages and texts appear only once the survey has closed. While it is open, the office
+  sees counts: otherwise reading the results before and after one family answers (the
+  audit log says who answered when) would give away that family's answer by difference.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,7 @@ import sqlalchemy as sa
 
 from backend.auth.context import current_actor
 from backend.auth.scope import admin_school
+from backend.common.clock import now
 from backend.common.xlsx import workbook
 from backend.courses.queries import course_facts, provider_names, term_course_ids
 from backend.database import get_session
@@ -16,20 +25,19 @@ from backend.signup.queries import enrolled_ids
 from backend.surveys.answering import SERVICE_NAME, subject_key
 from backend.surveys.authoring import questions_of, survey_of
 from backend.surveys.models import SERVICE, SurveyAnswered, SurveyTally
-from backend.surveys.queries import score_sum
-
-MIN_RESPONSES = 5
+from backend.surveys.queries import MIN_RESPONSES, score_sum
 
 
 def _avg(total: int, n: int) -> float | None:
+    """The mean to two places, or None without scores."""
     return round(total / n, 2) if n else None
 
 
-def _subject(base: dict, questions, tallies: dict) -> dict:
-    """One subject's block; averages and texts only from MIN_RESPONSES responses on."""
+def _subject(base: dict, questions, tallies: dict, closed: bool) -> dict:
+    """One subject's block; averages and texts only after the close, from MIN_RESPONSES."""
     responses = max((t.responses for t in tallies.values()), default=0)
     out = {**base, "responses": responses}
-    shown = responses >= MIN_RESPONSES
+    shown = closed and responses >= MIN_RESPONSES
     total = n = 0
     rows = []
     for q in questions:
@@ -45,7 +53,7 @@ def _subject(base: dict, questions, tallies: dict) -> dict:
     out["questions"] = rows
     if shown and n:
         out["average"] = _avg(total, n)
-    out["_score"] = (total, n) if shown else (0, 0)
+    out["_shown"] = shown
     return out
 
 
@@ -57,6 +65,8 @@ def _providers(subjects: list[dict], tallies_by_subject: dict, names: dict) -> l
         if s["kind"] != "course" or pid is None:
             continue
         acc[pid]["responses"] += s["responses"]
+        if not s["_shown"]:
+            continue
         for t, kind in tallies_by_subject.get(s["key"], []):
             if kind == "score":
                 total, n = score_sum(t.counts())
@@ -66,7 +76,7 @@ def _providers(subjects: list[dict], tallies_by_subject: dict, names: dict) -> l
     for pid in sorted(acc):
         a = acc[pid]
         row = {"provider_id": pid, "name": names.get(pid, ""), "responses": a["responses"]}
-        if a["responses"] >= MIN_RESPONSES and a["n"]:
+        if a["n"]:  # only shown courses (>= MIN_RESPONSES each) have scores here
             row["average"] = _avg(a["total"], a["n"])
         out.append(row)
     return out
@@ -86,18 +96,20 @@ def compute(session, survey) -> dict:
     course_ids |= {t.course_id for s in by_subject.values() for t in s.values() if t.course_id}
     facts = course_facts(session, course_ids)
     names = provider_names(session, {f["provider_id"] for f in facts.values()})
-    subjects = [_subject({"kind": "service", "name": SERVICE_NAME}, questions, by_subject[SERVICE])]
+    closed = survey.closes_at <= now()
+    service = {"kind": "service", "name": SERVICE_NAME}
+    subjects = [_subject(service, questions, by_subject[SERVICE], closed)]
     subjects[0]["key"] = SERVICE
     for cid in sorted(facts):
         key = subject_key("course", cid)
         base = {"kind": "course", "course_id": cid, "name": facts[cid]["name"]}
         base["provider_id"] = facts[cid]["provider_id"]
-        block = _subject(base, questions, by_subject.get(key, {}))
+        block = _subject(base, questions, by_subject.get(key, {}), closed)
         block["key"] = key
         subjects.append(block)
     providers = _providers(subjects, with_kind, names)
     for s in subjects:
-        s.pop("key"), s.pop("_score")
+        s.pop("key"), s.pop("_shown")
     answered = session.scalar(
         sa.select(sa.func.count()).where(SurveyAnswered.survey_id == survey.id)
     )
@@ -108,6 +120,7 @@ def compute(session, survey) -> dict:
         "responses": answered,
         "asked": asked,
         "response_rate": round(answered / asked, 4) if asked else None,
+        "closed": closed,
         "min_responses": MIN_RESPONSES,
         "subjects": subjects,
         "providers": providers,

@@ -97,6 +97,7 @@ class ResultsOut(StrictSchema):
     responses = fields.Integer()
     asked = fields.Integer(metadata={"description": "Pupils enrolled in the term now"})
     response_rate = fields.Float(allow_none=True, metadata={"description": "responses / asked"})
+    closed = fields.Boolean(metadata={"description": "Averages and texts only once closed"})
     min_responses = fields.Integer(metadata={"description": "Below this only counts are shown"})
     subjects = fields.List(fields.Nested(ResultSubjectOut))
     providers = fields.List(fields.Nested(ResultProviderOut))

@@ -116,3 +116,12 @@ def respond(client, headers, survey, student, course_ids, **kw):
         json={"student_id": student.id, "answers": answers(survey, course_ids, **kw)},
         headers=headers,
     )
+
+
+def set_window(db, survey, *, closed: bool):
+    """Move the survey's close into the past (closed) or the future (open again)."""
+    from backend.surveys.models import Survey
+
+    row = db.get(Survey, survey["id"])
+    row.closes_at = now() + (timedelta(seconds=-1) if closed else timedelta(days=1))
+    db.flush()

@@ -8,7 +8,7 @@ import io
 from openpyxl import load_workbook
 
 from tests import factories as f
-from tests.surveys.helpers import create_survey, family, respond, survey_world
+from tests.surveys.helpers import create_survey, family, respond, set_window, survey_world
 
 
 def _results(client, x, s):
@@ -27,6 +27,7 @@ def test_four_responses_show_counts_only(client, db):
     x = survey_world(db, families=4)
     s = create_survey(client, x)
     _answer_all(client, x, s, x.families, [5, 4, 3, 2])
+    set_window(db, s, closed=True)
     res = _results(client, x, s)
     assert res["responses"] == 4
     service, course, other = res["subjects"]
@@ -45,7 +46,14 @@ def test_five_responses_show_averages_and_texts(client, db):
     x = survey_world(db, families=5)
     s = create_survey(client, x)
     _answer_all(client, x, s, x.families, [5, 4, 3, 2, 2])
+    # while the survey is open: counts only (no reading off a family by difference)
     res = _results(client, x, s)
+    assert res["closed"] is False and res["subjects"][1]["responses"] == 5
+    assert all("average" not in subject for subject in res["subjects"])
+    assert "老师很耐心" not in str(res) and "average" not in str(res["providers"])
+    set_window(db, s, closed=True)
+    res = _results(client, x, s)
+    assert res["closed"] is True
     # 6 pupils enrolled (the target kid + 5 families), 5 answered
     assert res["responses"] == 5 and res["asked"] == 6
     assert res["response_rate"] == round(5 / 6, 4)
@@ -64,6 +72,7 @@ def test_export_as_xlsx(client, db):
     x = survey_world(db, families=5)
     s = create_survey(client, x)
     _answer_all(client, x, s, x.families, [5, 5, 5, 5, 4], text="=HYPERLINK(1)")
+    set_window(db, s, closed=True)
     r = client.get(
         f"/admin/api/v1/schools/{x.sid}/surveys/{s['id']}/results/export", headers=x.office
     )
@@ -87,9 +96,13 @@ def test_low_satisfaction_flags_the_provider_over_ten_responses(client, db):
         r = client.get(providers, headers=x.office)
         return {p["id"]: p["low_satisfaction"] for p in r.json}[x.provider.id]
 
+    set_window(db, s, closed=True)
     assert flag() is False  # 9 responses: not enough to judge
+    set_window(db, s, closed=False)
     tenth = family(db, x.term, x.a["classes"][0], x.course)
     assert respond(client, tenth.h, s, tenth.child, [x.course.id], score=3).status_code == 201
+    assert flag() is False  # still open: judged on closed surveys only
+    set_window(db, s, closed=True)
     assert flag() is True  # (9 * 2 + 3) / 10 = 2.1 < 3.0
     one = client.get(f"{providers}/{x.provider.id}", headers=x.office)
     assert one.json["low_satisfaction"] is True
@@ -114,3 +127,20 @@ def test_other_providers_are_not_flagged(client, db):
         x.provider.id: False,
         good.id: False,
     }
+
+
+def test_a_provider_average_leaves_out_courses_below_the_threshold(client, db):
+    """A small course's answers cannot be read off as provider average minus the others."""
+    x = survey_world(db, families=5)
+    small = f.course(db, x.term, provider_id=x.provider.id, name="围棋", weekdays=[5])
+    s = create_survey(client, x)
+    _answer_all(client, x, s, x.families, [4] * 5)
+    one = family(db, x.term, x.a["classes"][0], small)
+    assert respond(client, one.h, s, one.child, [small.id], score=1).status_code == 201
+    set_window(db, s, closed=True)
+    res = _results(client, x, s)
+    small_block = next(b for b in res["subjects"] if b.get("course_id") == small.id)
+    assert small_block["responses"] == 1 and "average" not in small_block
+    assert res["providers"] == [
+        {"provider_id": x.provider.id, "name": "阳光体育", "responses": 6, "average": 4.0}
+    ]
