@@ -18,11 +18,11 @@ Anonymity is structural: what a family answered is never stored next to who answ
   answers. No Idempotency-Key is stored for answers: its body fingerprint would let the
   small space of score combinations be hashed back to a family; the "answered" record
   already makes a repeat harmless (409).
-- Results show a subject only from 5 responses on (results.py).
+- Results show a subject only from 5 responses on, and only once the survey has closed,
+  so the office cannot difference results taken around one family's answer (results.py).
 
-Residual risk, stated plainly: someone reading the database (or polling the results
-against the audit log) between two answers can difference the tallies; that needs live
-access to the server, which the office does not have.
+Residual risk, stated plainly: someone reading the database itself between two answers
+can difference the tallies; that needs access to the server, not to the office's API.
 """
 
 from __future__ import annotations

@@ -84,6 +84,7 @@ class SurveyTally(Base):
     texts: Mapped[list] = mapped_column(sa.JSON, default=list)
 
     def counts(self) -> list[int]:
+        """How many gave 1, 2, 3, 4 and 5."""
         return [self.n1, self.n2, self.n3, self.n4, self.n5]
 
 

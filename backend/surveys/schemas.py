@@ -22,6 +22,7 @@ class ListQuery(StrictSchema):
 
     @ma.pre_load
     def _drop_pagination(self, data, **kwargs):
+        """page and page_size belong to the paginator."""
         return {k: v for k, v in data.items() if k not in _PAGINATION}
 
 
@@ -41,6 +42,7 @@ class SurveyIn(StrictSchema):
 
     @validates_schema
     def _window(self, data, **kwargs):
+        """The close comes after the opening."""
         if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
             raise ValidationError("截止时间须晚于开始时间", "closes_at")
 
@@ -148,6 +150,7 @@ class AnswerIn(StrictSchema):
 
     @validates_schema
     def _subject(self, data, **kwargs):
+        """A course answer names its course; a service answer names none."""
         if data.get("kind") == "course" and data.get("course_id") is None:
             raise ValidationError("课程的答案须注明 course_id", "course_id")
         if data.get("kind") == "service" and data.get("course_id") is not None:
