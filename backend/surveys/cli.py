@@ -7,6 +7,7 @@ import click
 
 def register(app) -> None:
     """Add the `surveys` command group."""
+
     @app.cli.group("surveys")
     def surveys():
         """Satisfaction surveys."""
