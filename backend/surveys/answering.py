@@ -13,7 +13,9 @@ Anonymity is structural: what a family answered is never stored next to who answ
   timestamps: their physical order in a dump follows the order of `survey_answered`,
   and on PostgreSQL their `xmin` (the inserting transaction) equals that of the pupil's
   `survey_answered` row. A tally is updated by every response, so its order and `xmin`
-  say nothing about any one family's answer.
+  say nothing about any one family's answer. The tallies of the service and of the
+  term's courses are made empty with the survey, so not even the order in which rows
+  appear says who answered first.
 - The audit row of an answer names the guardian and pupil (who answered, R14), never the
   answers. No Idempotency-Key is stored for answers: its body fingerprint would let the
   small space of score combinations be hashed back to a family; the "answered" record
@@ -49,14 +51,16 @@ from backend.surveys.errors import (
     SurveyClosed,
     SurveyNotEnrolled,
 )
-from backend.surveys.models import SERVICE, Survey, SurveyAnswered, SurveyTally
+from backend.surveys.models import (
+    SERVICE,
+    Survey,
+    SurveyAnswered,
+    SurveyTally,
+    empty_tally,
+    subject_key,
+)
 
 SERVICE_NAME = "课后服务（整体）"
-
-
-def subject_key(kind: str, course_id: int | None) -> str:
-    """ "service" or "course:<id>": the tally's subject."""
-    return SERVICE if kind == "service" else f"course:{course_id}"
 
 
 def _subjects(session, term_id: int, student_id: int) -> list[dict]:
@@ -153,7 +157,8 @@ def _mark_answered(session, survey_id: int, student_id: int) -> None:
 
 
 def _tally(session, survey_id: int, subject: str, course_id, question_id: int) -> SurveyTally:
-    """The tally row, locked; created (all zeros) by the first answer that needs it."""
+    """The tally row, locked. Rows of the service and the term's courses are made with the
+    survey; a course added later gets its rows from the first answer that needs them."""
     stmt = (
         sa.select(SurveyTally)
         .where(
@@ -168,19 +173,7 @@ def _tally(session, survey_id: int, subject: str, course_id, question_id: int) -
         return row
     try:
         with session.begin_nested():
-            row = SurveyTally(
-                survey_id=survey_id,
-                subject=subject,
-                course_id=course_id,
-                question_id=question_id,
-                responses=0,
-                n1=0,
-                n2=0,
-                n3=0,
-                n4=0,
-                n5=0,
-                texts=[],
-            )
+            row = empty_tally(survey_id, subject, course_id, question_id)
             session.add(row)
             session.flush()
         return row

@@ -10,10 +10,19 @@ from backend.audit.service import record
 from backend.auth.context import current_actor
 from backend.auth.scope import admin_school
 from backend.common.pagination import paginate
+from backend.courses.queries import term_course_ids
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
 from backend.surveys import queries
-from backend.surveys.models import Survey, SurveyAnswered, SurveyQuestion, SurveySettings
+from backend.surveys.models import (
+    SERVICE,
+    Survey,
+    SurveyAnswered,
+    SurveyQuestion,
+    SurveySettings,
+    empty_tally,
+    subject_key,
+)
 from backend.terms.models import Term
 
 
@@ -68,6 +77,19 @@ def _view(session, survey: Survey) -> dict:
     }
 
 
+def _prepare_tallies(session, survey: Survey) -> None:
+    """Empty tallies for the service and every course of the term, made now so that the
+    order in which rows appear later says nothing about who answered first."""
+    subjects = [(SERVICE, None)] + [
+        (subject_key("course", c), c) for c in term_course_ids(session, survey.term_id)
+    ]
+    questions = questions_of(session, survey.id)
+    for subject, course_id in subjects:
+        for q in questions:
+            session.add(empty_tally(survey.id, subject, course_id, q.id))
+    session.flush()
+
+
 def create(school_id: int, term_id: int, data: dict) -> dict:
     """Create a term's survey with its questions (families are told when it opens)."""
     actor = current_actor()
@@ -91,6 +113,7 @@ def create(school_id: int, term_id: int, data: dict) -> dict:
                 )
             )
         session.flush()
+        _prepare_tallies(session, survey)
         out = _view(session, survey)
         record(
             session,

@@ -18,6 +18,28 @@ SUBJECT_KINDS = ("course", "service")
 SERVICE = "service"  # the subject key of the service as a whole; courses are "course:<id>"
 
 
+def subject_key(kind: str, course_id: int | None) -> str:
+    """ "service" or "course:<id>": the tally's subject."""
+    return SERVICE if kind == "service" else f"course:{course_id}"
+
+
+def empty_tally(survey_id: int, subject: str, course_id, question_id: int):
+    """A tally row with nothing counted yet."""
+    return SurveyTally(
+        survey_id=survey_id,
+        subject=subject,
+        course_id=course_id,
+        question_id=question_id,
+        responses=0,
+        n1=0,
+        n2=0,
+        n3=0,
+        n4=0,
+        n5=0,
+        texts=[],
+    )
+
+
 class Survey(TimestampMixin, Base):
     """A term's survey: its window and whether the opening and reminder messages went out."""
 

@@ -22,9 +22,9 @@ from backend.common.xlsx import workbook
 from backend.courses.queries import course_facts, provider_names, term_course_ids
 from backend.database import get_session
 from backend.signup.queries import enrolled_ids
-from backend.surveys.answering import SERVICE_NAME, subject_key
+from backend.surveys.answering import SERVICE_NAME
 from backend.surveys.authoring import questions_of, survey_of
-from backend.surveys.models import SERVICE, SurveyAnswered, SurveyTally
+from backend.surveys.models import SERVICE, SurveyAnswered, SurveyTally, subject_key
 from backend.surveys.queries import MIN_RESPONSES, score_sum
 
 

@@ -77,3 +77,14 @@ def test_the_stored_answers_do_not_depend_on_who_answered_when(client, db):
     # question ids differ between the two surveys; compare by position within a subject
     assert a == b
     assert a[0][1] == 5 and a[0][2] == [1, 1, 1, 1, 1]
+
+
+def test_tallies_exist_before_anyone_answers(client, db):
+    """The service's and the term's courses' rows are made with the survey, so the order
+    rows appear in says nothing about which families answered first."""
+    x = survey_world(db, families=0)
+    s = create_survey(client, x)
+    rows = db.scalars(sa.select(SurveyTally).where(SurveyTally.survey_id == s["id"])).all()
+    subjects = {t.subject for t in rows}
+    assert subjects == {"service", f"course:{x.course.id}", f"course:{x.other_course.id}"}
+    assert len(rows) == 3 * len(s["questions"]) and {t.responses for t in rows} == {0}
