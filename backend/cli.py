@@ -14,6 +14,7 @@ CLI_MODULES = [
     "backend.pickup.cli",
     "backend.payments.cli",
     "backend.complaints.cli",
+    "backend.surveys.cli",
 ]
 
 

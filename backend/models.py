@@ -14,4 +14,5 @@ from backend.privacy import models as privacy_models  # noqa: F401
 from backend.schools import models as school_models  # noqa: F401
 from backend.signup import models as signup_models  # noqa: F401
 from backend.staff import models as staff_models  # noqa: F401
+from backend.surveys import models as survey_models  # noqa: F401
 from backend.terms import models as term_models  # noqa: F401

@@ -15,6 +15,7 @@ APP_ROUTE_MODULES = [
     "backend.signup.app_routes",
     "backend.complaints.app_routes",
     "backend.staff.app_routes",
+    "backend.surveys.app_routes",
 ]
 
 ADMIN_ROUTE_MODULES = [
@@ -32,4 +33,5 @@ ADMIN_ROUTE_MODULES = [
     "backend.districts.admin_routes",
     "backend.districts.filing_routes",
     "backend.staff.admin_routes",
+    "backend.surveys.admin_routes",
 ]

@@ -15,6 +15,7 @@ from backend.courses.models import Provider
 from backend.database import get_session, unit_of_work
 from backend.districts import queries as district_queries
 from backend.errors import NotFound, ValidationFailed
+from backend.surveys.queries import low_satisfaction_provider_ids
 
 BLACKLIST_YEARS = 6
 FIELDS = ("name", "licence_no", "qualification", "contact", "status")
@@ -34,13 +35,14 @@ def snapshot(row: Provider) -> dict:
     return out
 
 
-def view(row: Provider) -> dict:
+def view(row: Provider, low: set[int] = frozenset()) -> dict:
     out = snapshot(row)
     out.update(
         id=row.id,
         school_id=row.school_id,
         blacklisted=row.is_blacklisted(now()),
         blacklisted_at=row.blacklisted_at,
+        low_satisfaction=row.id in low,
     )
     return out
 
@@ -149,7 +151,8 @@ def list_for_school(school_id: int) -> list[dict]:
         sa.select(Provider).where(Provider.school_id == school_id).order_by(Provider.id)
     )
     barred = district_queries.blacklisted_licences(session, school_id, today())
-    return [view(r) | {"district_blacklisted": r.licence_no in barred} for r in rows]
+    low = low_satisfaction_provider_ids(session, school_id)
+    return [view(r, low) | {"district_blacklisted": r.licence_no in barred} for r in rows]
 
 
 def get(school_id: int, provider_id: int) -> dict:
@@ -157,4 +160,5 @@ def get(school_id: int, provider_id: int) -> dict:
     admin_school(session, current_actor(), school_id)
     row = _provider_of(session, school_id, provider_id)
     entry = district_queries.blacklisted(session, school_id, row.licence_no, today())
-    return view(row) | {"district_blacklisted": entry is not None}
+    low = low_satisfaction_provider_ids(session, school_id)
+    return view(row, low) | {"district_blacklisted": entry is not None}

@@ -47,6 +47,9 @@ class ProviderOut(StrictSchema):
     district_blacklisted = fields.Boolean(
         metadata={"description": "the licence is on the district blacklist (R18): replace it"}
     )
+    low_satisfaction = fields.Boolean(
+        metadata={"description": "Its courses averaged below the school's survey threshold (R15)"}
+    )
 
 
 # --- courses (admin) ---------------------------------------------------------------------

@@ -35,6 +35,7 @@ COLUMNS = (
     ("late_pickups", "逾时未接"),
     ("complaints_open", "未办结投诉"),
     ("complaints_overdue", "超期投诉"),
+    ("satisfaction_average", "满意度均分"),
 )
 
 

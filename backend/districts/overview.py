@@ -19,6 +19,7 @@ from backend.fees.models import Expense, FeeExemption, Payment, Refund
 from backend.pickup.models import PickupAlert
 from backend.schools.models import School, Student
 from backend.signup.models import Application
+from backend.surveys import queries as survey_queries
 from backend.terms.models import Term
 from backend.terms.service import monthly_fee_fen
 
@@ -151,6 +152,7 @@ def figures(session, schools: list[School], on: date) -> list[dict]:
     providers = _providers(session, ids, on)
     late = _late(session, terms, on)
     complaints = complaint_queries.counts_by_school(session, ids)
+    satisfaction = survey_queries.service_averages(session, term_ids)
     rows = []
     for school in schools:
         term = terms.get(school.id)
@@ -167,6 +169,7 @@ def figures(session, schools: list[School], on: date) -> list[dict]:
         row["late_pickups"] = late.get(school.id, 0)
         row["complaints_open"] = complaints[school.id]["open"]
         row["complaints_overdue"] = complaints[school.id]["overdue"]
+        row["satisfaction_average"] = satisfaction.get(term.id) if term else None
         pupils = row["roster_pupils"]
         row["participation_rate"] = round(row["enrolled"] / pupils, 4) if pupils else None
         rows.append(row)

@@ -77,6 +77,13 @@ class OverviewRow(ma.Schema):
     )
     complaints_open = fields.Integer(metadata={"description": "not answered yet (R16)"})
     complaints_overdue = fields.Integer(metadata={"description": "past their due time"})
+    satisfaction_average = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "the service's average score (1-5) in closed surveys, "
+            "from 5 responses on (R15)"
+        },
+    )
 
 
 class OverviewTotals(ma.Schema):

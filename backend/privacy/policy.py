@@ -22,6 +22,7 @@ STUDENT_TABLES: dict[str, str] = {
     "course_attendance": "delete",  # course marks (R17); the held meeting and its hours stay
     "course_preferences": "delete",
     "selections": "delete",
+    "survey_answered": "delete",  # who answered; the anonymous tallies stay
     "leave_days": "keep",  # a leave refund line refers to them
     "leave_requests": "keep",
     "applications": "keep",  # enrolment record of the term

@@ -160,3 +160,36 @@ def test_annual_report_draft_is_built_from_the_term_figures(client, db):
         ).status_code
         == 403
     )
+
+
+def test_overview_satisfaction_matches_the_schools_survey_results(client, db):
+    from backend.common.clock import now
+    from backend.surveys.models import SERVICE, Survey, SurveyQuestion, empty_tally
+
+    w = world(db)
+    s = w.s
+    survey = Survey(
+        school_id=s.sid,
+        term_id=s.tid,
+        title="满意度测评",
+        opens_at=now() - timedelta(days=10),
+        closes_at=now() - timedelta(days=1),
+    )
+    db.add(survey)
+    db.flush()
+    question = SurveyQuestion(survey_id=survey.id, position=1, text="总体满意度", kind="score")
+    db.add(question)
+    db.flush()
+    tally = empty_tally(survey.id, SERVICE, None, question.id)
+    tally.responses, tally.n3, tally.n4, tally.n5 = 6, 1, 2, 3  # (3 + 8 + 15) / 6 = 4.33
+    db.add(tally)
+    db.flush()
+    rows = client.get(f"{ADMIN}/districts/{w.d.id}/overview", headers=w.da).json
+    figure = next(r for r in rows if r["school_id"] == w.a_id)["satisfaction_average"]
+    results = client.get(f"{SCHOOL}/{w.a_id}/surveys/{survey.id}/results", headers=s.office).json
+    service = next(x for x in results["subjects"] if x["kind"] == "service")
+    assert figure == round(service["average"], 2) == 4.33
+    tally.responses, tally.n3, tally.n4, tally.n5 = 4, 1, 1, 2  # under 5: no figure at all
+    db.flush()
+    rows = client.get(f"{ADMIN}/districts/{w.d.id}/overview", headers=w.da).json
+    assert next(r for r in rows if r["school_id"] == w.a_id)["satisfaction_average"] is None

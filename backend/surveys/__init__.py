@@ -1,0 +1,1 @@
+"""Satisfaction surveys (R15): the office asks, families answer anonymously."""
