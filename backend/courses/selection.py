@@ -88,7 +88,7 @@ def guardian_catalogue(term_id: int, student_id: int) -> list[dict]:
 
 
 def _general_reason(session, term: Term, student: Student) -> str | None:
-    if access.enrolment(session, term.id, student.id) is None:
+    if not access.enrolled(session, term.id, student.id):
         return "not_enrolled"
     moment = now()
     if not term.selection_opens_at <= moment < term.selection_closes_at:
@@ -248,7 +248,7 @@ def _drop(actor, selection_id: int) -> None:
         if today() > term.ends_on:
             raise SelectionNotDroppable()
         # Pupil first, then the course row: the same lock order as select().
-        access.enrolment(session, term.id, row.student_id, lock=True)
+        access.enrolled(session, term.id, row.student_id, lock=True)
         session.refresh(row, with_for_update=True)
         if row.status == "dropped":
             raise NotFound()
@@ -277,7 +277,7 @@ def promote(session, course: Course, term: Term, *, freed_seat: bool) -> Selecti
     returned to the counter."""
     for cand_id in access.waitlist_ids(session, course.id):
         cand = session.get(Selection, cand_id)
-        if access.enrolment(session, term.id, cand.student_id, lock=True) is None:
+        if not access.enrolled(session, term.id, cand.student_id, lock=True):
             continue
         session.refresh(cand)
         if cand.status != "waitlisted":

@@ -80,24 +80,7 @@ def leave_days(
     session, term_id: int, start: date, end: date, student_ids=None
 ) -> dict[int, set[date]]:
     """Approved leave days marked refundable (asked before the cutoff), per pupil."""
-    pickup = _optional_models("backend.pickup.models")
-    if pickup is None or not hasattr(pickup, "LeaveDay"):
+    pickup = _optional_models("backend.pickup.queries")
+    if pickup is None:
         return {}
-    LeaveDay, LeaveRequest = pickup.LeaveDay, pickup.LeaveRequest
-    stmt = (
-        sa.select(LeaveDay.student_id, LeaveDay.day)
-        .join(LeaveRequest, LeaveRequest.id == LeaveDay.leave_request_id)
-        .where(
-            LeaveDay.term_id == term_id,
-            LeaveDay.refundable.is_(True),
-            LeaveRequest.status == "approved",
-            LeaveDay.day >= start,
-            LeaveDay.day <= end,
-        )
-    )
-    if student_ids is not None:
-        stmt = stmt.where(LeaveDay.student_id.in_(student_ids))
-    out: dict[int, set[date]] = defaultdict(set)
-    for student_id, day in session.execute(stmt):
-        out[student_id].add(day)
-    return out
+    return pickup.leave_days(session, start, end, student_ids, term_id=term_id, refundable=True)

@@ -16,11 +16,11 @@ from backend.auth.context import require_user
 from backend.auth.scope import guardian_student
 from backend.common.clock import now, today
 from backend.database import unit_of_work
-from backend.pickup.common import end_of_day, lock_student, service_term
 from backend.pickup.errors import AlreadyHandedOver, InvalidPickupPerson, TooManyCodes
 from backend.pickup.models import HandoffCode
 from backend.pickup.notices import already_gone
 from backend.pickup.persons import valid_person
+from backend.pickup.queries import end_of_day, lock_student, service_term
 from backend.pickup.states import code_next
 
 TOKEN_SALT = "kehou.handoff-code.v1"

@@ -2,7 +2,7 @@
 
 Refund rule for the fees work: a day is `refundable` when the request was made at least one
 calendar day before it (Asia/Shanghai), i.e. before that day began; a same-day request is
-honoured but not refunded. Fees read LeaveRequest(status="approved") and its LeaveDay rows.
+honoured but not refunded. Fees read them through `pickup.queries.leave_days`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from backend.common.clock import now, today
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
 from backend.notifications.outbox import enqueue, notify_guardians
-from backend.pickup.common import head_teacher_ids, is_enrolled, lock_student, notify_users
 from backend.pickup.errors import (
     DateInPast,
     LeaveAlreadyDecided,
@@ -26,8 +25,10 @@ from backend.pickup.errors import (
     NotEnrolled,
 )
 from backend.pickup.models import LeaveDay, LeaveRequest
+from backend.pickup.queries import head_teacher_ids, lock_student, notify_users
 from backend.pickup.states import IllegalTransition, leave_next
 from backend.schools.models import Student
+from backend.signup import queries as signup_queries
 from backend.terms import calendar as cal
 
 PAGE = "pages/pickup/leave?id={id}"
@@ -67,7 +68,7 @@ def create_leave(data: dict) -> dict:
                 "请假日期须在同一学期的课后服务日内",
                 errors={"dates": [d.isoformat() for d in dates]},
             )
-        if not is_enrolled(session, term.id, student.id):
+        if not signup_queries.is_enrolled(session, term.id, student.id):
             raise NotEnrolled()
         service = set(cal.service_days(session, term, dates[0], dates[-1]))
         closed = [d.isoformat() for d in dates if d not in service]

@@ -11,14 +11,6 @@ from backend.common.clock import local_now, now, today
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound, ValidationFailed
 from backend.notifications.outbox import enqueue, notify_guardians
-from backend.pickup.common import (
-    head_teacher_ids,
-    hhmm,
-    local_at,
-    lock_student,
-    notify_users,
-    service_term,
-)
 from backend.pickup.errors import (
     AlreadyHandedOver,
     DateInPast,
@@ -30,6 +22,14 @@ from backend.pickup.errors import (
 )
 from backend.pickup.models import DismissalRelease, Handoff, PickupNotice, PickupPerson
 from backend.pickup.persons import self_leave_allowed, valid_person
+from backend.pickup.queries import (
+    head_teacher_ids,
+    hhmm,
+    local_at,
+    lock_student,
+    notify_users,
+    service_term,
+)
 from backend.pickup.states import NOTICE_OPEN, IllegalTransition, notice_next
 from backend.schools.models import Student
 from backend.terms.models import Term
