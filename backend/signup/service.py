@@ -12,7 +12,7 @@ from backend.common.clock import now, today
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
 from backend.schools.models import SchoolClass, Student
-from backend.signup import notify
+from backend.signup import notify, states
 from backend.signup.errors import (
     AgreementRequired,
     ApplicationExists,
@@ -24,10 +24,6 @@ from backend.signup.errors import (
 from backend.signup.models import Application, ReviewStep
 from backend.signup.transitions import move
 from backend.terms.models import Agreement, Term
-
-
-def first_level(term: Term) -> str:
-    return (term.review_levels or ["class", "grade", "school"])[0]
 
 
 def create_application(data: dict, client_ip: str | None) -> dict:
@@ -50,13 +46,13 @@ def create_application(data: dict, client_ip: str | None) -> dict:
             raise AgreementRequired(errors={"agreement_id": ["须同意本学期的服务协议"]})
         if _live_application(session, term.id, student.id) is not None:
             raise ApplicationExists()
-        level = first_level(term)
+        level = states.waiting_level(term.review_levels or states.DEFAULT_LEVELS, states.INITIAL)
         app = Application(
             term_id=term.id,
             student_id=student.id,
             school_id=student.school_id,
             class_id=student.class_id,
-            state="submitted",
+            state=states.INITIAL,
             level=level,
             applicant_user_id=actor.id,
             agreement_id=agreement.id,
@@ -86,7 +82,7 @@ def create_application(data: dict, client_ip: str | None) -> dict:
                 actor_id=actor.id,
                 actor_role="guardian",
                 from_state=None,
-                to_state="submitted",
+                to_state=states.INITIAL,
                 decided_at=moment,
             )
         )
@@ -215,8 +211,6 @@ def withdraw(application_id: int, reason: str | None) -> dict:
             session,
             app,
             "withdraw",
-            to_state="withdrawn",
-            level=None,
             actor=actor,
             role="guardian",
             comment=reason,
@@ -239,8 +233,6 @@ def resubmit(application_id: int, note: str | None) -> dict:
             session,
             app,
             "resubmit",
-            to_state="submitted",
-            level=first_level(term),
             actor=actor,
             role="guardian",
             comment=note,
