@@ -252,22 +252,54 @@ def _drop(actor, selection_id: int) -> None:
         session.refresh(row, with_for_update=True)
         if row.status == "dropped":
             raise NotFound()
-        was = row.status
-        row.status, row.dropped_at = states.apply(was, "drop"), now()
-        session.flush()
-        course = session.get(Course, row.course_id)
-        promoted = None
-        if states.frees_seat(was, "drop"):
-            promoted = promote(session, course, term, freed_seat=True)
-        record(
-            session,
-            action="selection.drop",
-            object_type="selection",
-            object_id=row.id,
-            school_id=row.school_id,
-            before={"status": was},
-            after={"status": "dropped", "promoted_selection_id": promoted and promoted.id},
+        _end(session, row, term)
+
+
+def _end(session, row: Selection, term: Term, reason: str | None = None) -> None:
+    """Drop one live selection; a freed seat passes to the first waitlisted pupil it fits."""
+    was = row.status
+    row.status, row.dropped_at = states.apply(was, "drop"), now()
+    session.flush()
+    course = session.get(Course, row.course_id)
+    promoted = None
+    if states.frees_seat(was, "drop"):
+        promoted = promote(session, course, term, freed_seat=True)
+    after = {"status": row.status, "promoted_selection_id": promoted and promoted.id}
+    record(
+        session,
+        action="selection.drop",
+        object_type="selection",
+        object_id=row.id,
+        school_id=row.school_id,
+        before={"status": was},
+        after={**after, "reason": reason} if reason else after,
+    )
+
+
+def end_for_leaving(session, term_id: int, student_id: int, reason: str) -> list[int]:
+    """End a pupil's live selections in a term because the pupil left the service; each
+    freed seat goes to the course's first waitlisted pupil it still fits (notified).
+
+    Part of the caller's unit of work: the caller holds the pupil's sign-up lock (the
+    application it just withdrew), taken before any course row as in select() and drop().
+    Returns the ids of the selections ended.
+    """
+    term = session.get(Term, term_id)
+    rows = list(
+        session.scalars(
+            sa.select(Selection)
+            .where(
+                Selection.term_id == term_id,
+                Selection.student_id == student_id,
+                Selection.status.in_(access.LIVE),
+            )
+            .order_by(Selection.id)
+            .with_for_update()
         )
+    )
+    for row in rows:
+        _end(session, row, term, reason)
+    return [row.id for row in rows]
 
 
 def promote(session, course: Course, term: Term, *, freed_seat: bool) -> Selection | None:

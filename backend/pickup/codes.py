@@ -83,6 +83,28 @@ def void_codes_of_pupil(session, student_id: int, day, except_id: int | None = N
     return session.execute(query.values(status="void", closed_at=now())).rowcount
 
 
+def void_codes_from(session, student_id: int, first, last) -> list[int]:
+    """Void the pupil's active codes for service days `first`..`last` (the pupil left the
+    service: a code shown at the gate afterwards answers 410 code_void). Returns their ids."""
+    lock_student(session, student_id)
+    rows = list(
+        session.scalars(
+            sa.select(HandoffCode)
+            .where(
+                HandoffCode.student_id == student_id,
+                HandoffCode.service_date >= first,
+                HandoffCode.service_date <= last,
+                HandoffCode.status == "active",
+            )
+            .order_by(HandoffCode.id)
+        )
+    )
+    moment = now()
+    for code in rows:
+        close_code(code, "void", moment)
+    return [code.id for code in rows]
+
+
 def _insert_unique(session, row: HandoffCode) -> str:
     """Give the row a 6-digit code no other active code of the school has today."""
     for _ in range(_ISSUE_TRIES):

@@ -85,6 +85,27 @@ def open_notice(session, student_id: int, day) -> PickupNotice | None:
     )
 
 
+def cancel_notices_from(session, student_id: int, first, last) -> list[int]:
+    """Cancel the pupil's open notices for days `first`..`last` (the pupil left the
+    service); notices of earlier days, and days already done, stay as they are."""
+    lock_student(session, student_id)
+    rows = list(
+        session.scalars(
+            sa.select(PickupNotice)
+            .where(
+                PickupNotice.student_id == student_id,
+                PickupNotice.day >= first,
+                PickupNotice.day <= last,
+                PickupNotice.status.in_(NOTICE_OPEN),
+            )
+            .order_by(PickupNotice.id)
+        )
+    )
+    for notice in rows:
+        step(notice, "cancel")
+    return [notice.id for notice in rows]
+
+
 def _check_plan(session, student: Student, data: dict, end) -> PickupPerson | None:
     kind, day = data["kind"], data["date"]
     moment, person_id = data.get("pickup_time"), data.get("pickup_person_id")

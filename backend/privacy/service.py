@@ -19,6 +19,7 @@ from backend.privacy.anonymise import anonymise_student
 from backend.privacy.models import DeletionRequest
 from backend.privacy.policy import SECRET_COLUMNS, STUDENT_TABLES
 from backend.schools.models import GuardianLink, RoleGrant, School, Student
+from backend.signup.leaving import leave_service
 
 RequestPending = define(
     "deletion_request_pending", 409, "已有一份待处理的删除申请", "A deletion request is pending"
@@ -164,6 +165,7 @@ def decide_request(school_id: int, request_id: int, complete: bool, response: st
             raise RequestDecided()
         deleted = {}
         if complete:
+            leave_service(session, row.student_id, reason="deletion", actor=current_actor())
             deleted = anonymise_student(session, session.get(Student, row.student_id))
         row.status = "completed" if complete else "declined"
         row.decided_at, row.response = now(), response

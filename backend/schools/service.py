@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from backend.audit.service import record
-from backend.auth.context import require_admin
+from backend.auth.context import current_actor, require_admin
 from backend.auth.scope import admin_school, require_platform_admin
 from backend.auth.tokens import digest, readable_code
 from backend.common.clock import now
@@ -28,6 +28,7 @@ from backend.schools.models import (
     Student,
     StudentBindingCode,
 )
+from backend.signup.leaving import leave_service
 
 SchoolCodeTaken = define("school_code_taken", 409, "该学校代码已被使用", "School code taken")
 GradeExists = define("grade_exists", 409, "本校已有同名年级", "A grade with this name exists")
@@ -358,6 +359,8 @@ def update_student(school_id: int, student_id: int, data: dict) -> dict:
         if "priority_flags" in data:
             student.priority_flags = sorted(set(data["priority_flags"]))
         if "active" in data:
+            if student.active and not data["active"]:
+                leave_service(session, student.id, reason="roster_removal", actor=current_actor())
             student.active = data["active"]
         if "guardians" in data:
             replace_guardians(session, student, data["guardians"])

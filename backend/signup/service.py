@@ -12,7 +12,7 @@ from backend.common.clock import now, today
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
 from backend.schools.models import SchoolClass, Student
-from backend.signup import notify, states
+from backend.signup import leaving, notify, states
 from backend.signup.errors import (
     AgreementRequired,
     ApplicationExists,
@@ -215,6 +215,14 @@ def withdraw(application_id: int, reason: str | None) -> dict:
             role="guardian",
             comment=reason,
             conflict=ApplicationStateConflict,
+        )
+        leaving.leave_service(
+            session,
+            app.student_id,
+            reason="withdrawal",
+            actor=actor,
+            role="guardian",
+            term_ids=[app.term_id],
         )
         student = session.get(Student, app.student_id)
         notify.withdrawn(session, app, student.name, actor.id)
