@@ -3,15 +3,13 @@ dropping, and promoting the first waitlisted pupil for whom the course still fit
 
 from __future__ import annotations
 
-import time
-
 import sqlalchemy as sa
-from sqlalchemy.exc import OperationalError
 
 from backend.audit.service import record
 from backend.auth.context import require_user
 from backend.auth.scope import guardian_student
 from backend.common.clock import now, today
+from backend.common.retry import on_deadlock
 from backend.courses import access, states
 from backend.courses.errors import (
     AlreadySelected,
@@ -224,18 +222,7 @@ def _view(row: Selection, position: int | None) -> dict:
 def drop(selection_id: int) -> None:
     """Leave a course (or its waitlist); a freed seat goes to the first waitlisted pupil
     it still fits. Retried on a deadlock: two drops may lock each other's pupils."""
-    actor = require_user()
-    for attempt in range(3):
-        try:
-            return _drop(actor, selection_id)
-        except OperationalError as exc:
-            if not _is_deadlock(exc) or attempt == 2:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-
-
-def _is_deadlock(exc: OperationalError) -> bool:
-    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "40P01"
+    return on_deadlock(_drop, require_user(), selection_id)
 
 
 def _drop(actor, selection_id: int) -> None:

@@ -9,6 +9,7 @@ from backend.audit.service import record
 from backend.auth.context import require_user
 from backend.auth.scope import guardian_student, guardian_student_ids
 from backend.common.clock import now, today
+from backend.common.retry import on_deadlock
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
 from backend.schools.models import SchoolClass, Student
@@ -203,8 +204,12 @@ def my_application(application_id: int) -> dict:
 
 
 def withdraw(application_id: int, reason: str | None) -> dict:
-    """R1: a guardian may withdraw at any time, from any state but withdrawn."""
-    actor = require_user()
+    """R1: a guardian may withdraw at any time, from any state but withdrawn. The pupil
+    leaves the service with it; retried on a deadlock, as the leaving promotes others."""
+    return on_deadlock(_withdraw, require_user(), application_id, reason)
+
+
+def _withdraw(actor, application_id: int, reason: str | None) -> dict:
     with unit_of_work() as session:
         app = _my_application(session, actor, application_id, lock=True)
         move(
