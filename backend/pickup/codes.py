@@ -128,8 +128,9 @@ def issue_code(student_id: int, person_id: int) -> dict:
     with unit_of_work() as session:
         student = guardian_student(session, actor, student_id)
         day = today()
-        service_term(session, student, day)
+        # Lock first: a leaving takes this lock too, so the enrolment read next is current.
         lock_student(session, student.id)
+        service_term(session, student, day)
         person = valid_person(session, student.id, person_id, day)
         if person is None:
             raise InvalidPickupPerson(errors={"pickup_person_id": [str(person_id)]})

@@ -159,8 +159,9 @@ def create_notice(data: dict) -> dict:
         day = data["date"]
         if day < today():
             raise DateInPast(errors={"date": [day.isoformat()]})
-        term, end = service_term(session, student, day)
+        # Lock first: a leaving takes this lock too, so the enrolment read next is current.
         lock_student(session, student.id)
+        term, end = service_term(session, student, day)
         person = _check_plan(session, student, data, end)
         if already_gone(session, student.id, day):
             raise AlreadyHandedOver()
