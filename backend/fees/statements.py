@@ -37,10 +37,10 @@ def billable(session, term: Term, days: list, student_ids=None) -> dict[int, dic
     """Pupils enrolled for at least one service day of the period (sign-up says who and
     from which day to which day; the day a pupil left is the first day not billed)."""
     spans = signup_queries.enrolment_spans(session, term.id, days[0], student_ids)
-    classes = sa.select(Student.id, Student.class_id).where(Student.school_id == term.school_id)
-    if student_ids is not None:
-        classes = classes.where(Student.id.in_(student_ids))
-    classes = dict(session.execute(classes).all())
+    ids = {span.student_id for span in spans}
+    classes = dict(
+        session.execute(sa.select(Student.id, Student.class_id).where(Student.id.in_(ids))).all()
+    )
     out: dict[int, dict] = {}
     for student_id, joined_on, left_on in spans:
         join_day = joined_on or term.starts_on
