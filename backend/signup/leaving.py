@@ -82,7 +82,8 @@ def leave_service(
     ended, voided, cancelled = [], [], []
     for app in apps:
         _withdraw(session, app, on, reason, actor, role)
-        term = session.get(Term, app.term_id)
+    for term_id in dict.fromkeys(app.term_id for app in apps):
+        term = session.get(Term, term_id)
         first, last = max(on, term.starts_on), term.ends_on
         ended += selection.end_for_leaving(session, term.id, student_id, reason)
         voided += codes.void_codes_from(session, student_id, first, last)
