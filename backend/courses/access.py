@@ -10,7 +10,7 @@ from backend.courses.errors import NotEnrolled, SelectionClosed
 from backend.courses.models import Course, Selection
 from backend.errors import NotFound
 from backend.schools.models import Grade, SchoolClass, Student
-from backend.signup.models import Application
+from backend.signup import queries as signup_queries
 from backend.terms.models import Term
 
 LIVE = ("confirmed", "waitlisted")
@@ -38,28 +38,20 @@ def grade_level(session, student: Student) -> int:
     )
 
 
-def enrolment(session, term_id: int, student_id: int, *, lock: bool = False):
-    """The pupil's enrolled application in the term, or None.
+def enrolled(session, term_id: int, student_id: int, *, lock: bool = False) -> bool:
+    """Whether the pupil is enrolled in the term (sign-up's rule).
 
-    With lock=True the row is locked (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE
-    already serializes writers): every change to one pupil's selections takes this lock
-    first, so two taps for the same pupil cannot both pass the limit and clash checks.
+    With lock=True the enrolment is locked: every change to one pupil's selections takes
+    this lock first, so two taps for the same pupil cannot both pass the limit and clash
+    checks, and a pupil leaving the service (who holds it) is never half-selected.
     """
-    stmt = sa.select(Application).where(
-        Application.term_id == term_id,
-        Application.student_id == student_id,
-        Application.state == "enrolled",
-    )
-    if lock:
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
+    return signup_queries.is_enrolled(session, term_id, student_id, lock=lock)
 
 
-def require_enrolment(session, term_id: int, student_id: int):
-    row = enrolment(session, term_id, student_id, lock=True)
-    if row is None:
+def require_enrolment(session, term_id: int, student_id: int) -> None:
+    """Lock the pupil's enrolment, or 403 not_enrolled."""
+    if not enrolled(session, term_id, student_id, lock=True):
         raise NotEnrolled()
-    return row
 
 
 def require_window(term: Term) -> None:

@@ -30,7 +30,7 @@ from backend.database import get_session, unit_of_work
 from backend.errors import Conflict, NotFound
 from backend.notifications.outbox import notify_guardians
 from backend.schools.models import Student
-from backend.signup.models import Application
+from backend.signup import queries as signup_queries
 from backend.terms.models import Term
 
 
@@ -207,21 +207,18 @@ def _inputs(session, term: Term, row: LotteryDraw, seed: str) -> tuple[dict, dic
             .order_by(Course.id)
         )
     )
+    flags = signup_queries.enrolled_flags(session, term.id)
     wishes = session.execute(
-        sa.select(Preference, Student, Application.priority_flags)
+        sa.select(Preference, Student)
         .join(Student, Student.id == Preference.student_id)
-        .join(
-            Application,
-            sa.and_(
-                Application.term_id == Preference.term_id,
-                Application.student_id == Preference.student_id,
-                Application.state == "enrolled",
-            ),
+        .where(
+            Preference.term_id == term.id,
+            Preference.student_id.in_(signup_queries.enrolled_subquery(term.id)),
         )
-        .where(Preference.term_id == term.id)
     )
     pupils, who = [], {}
-    for pref, student, app_flags in wishes:
+    for pref, student in wishes:
+        app_flags = flags.get(student.id)
         pid = draw.pseudonym(row.pseudonym_key, student.id)
         who[pid] = student
         pupils.append(

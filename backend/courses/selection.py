@@ -3,15 +3,13 @@ dropping, and promoting the first waitlisted pupil for whom the course still fit
 
 from __future__ import annotations
 
-import time
-
 import sqlalchemy as sa
-from sqlalchemy.exc import OperationalError
 
 from backend.audit.service import record
 from backend.auth.context import require_user
 from backend.auth.scope import guardian_student
 from backend.common.clock import now, today
+from backend.common.retry import on_deadlock
 from backend.courses import access, states
 from backend.courses.errors import (
     AlreadySelected,
@@ -88,7 +86,7 @@ def guardian_catalogue(term_id: int, student_id: int) -> list[dict]:
 
 
 def _general_reason(session, term: Term, student: Student) -> str | None:
-    if access.enrolment(session, term.id, student.id) is None:
+    if not access.enrolled(session, term.id, student.id):
         return "not_enrolled"
     moment = now()
     if not term.selection_opens_at <= moment < term.selection_closes_at:
@@ -224,18 +222,7 @@ def _view(row: Selection, position: int | None) -> dict:
 def drop(selection_id: int) -> None:
     """Leave a course (or its waitlist); a freed seat goes to the first waitlisted pupil
     it still fits. Retried on a deadlock: two drops may lock each other's pupils."""
-    actor = require_user()
-    for attempt in range(3):
-        try:
-            return _drop(actor, selection_id)
-        except OperationalError as exc:
-            if not _is_deadlock(exc) or attempt == 2:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-
-
-def _is_deadlock(exc: OperationalError) -> bool:
-    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "40P01"
+    return on_deadlock(_drop, require_user(), selection_id)
 
 
 def _drop(actor, selection_id: int) -> None:
@@ -248,26 +235,58 @@ def _drop(actor, selection_id: int) -> None:
         if today() > term.ends_on:
             raise SelectionNotDroppable()
         # Pupil first, then the course row: the same lock order as select().
-        access.enrolment(session, term.id, row.student_id, lock=True)
+        access.enrolled(session, term.id, row.student_id, lock=True)
         session.refresh(row, with_for_update=True)
         if row.status == "dropped":
             raise NotFound()
-        was = row.status
-        row.status, row.dropped_at = states.apply(was, "drop"), now()
-        session.flush()
-        course = session.get(Course, row.course_id)
-        promoted = None
-        if states.frees_seat(was, "drop"):
-            promoted = promote(session, course, term, freed_seat=True)
-        record(
-            session,
-            action="selection.drop",
-            object_type="selection",
-            object_id=row.id,
-            school_id=row.school_id,
-            before={"status": was},
-            after={"status": "dropped", "promoted_selection_id": promoted and promoted.id},
+        _end(session, row, term)
+
+
+def _end(session, row: Selection, term: Term, reason: str | None = None) -> None:
+    """Drop one live selection; a freed seat passes to the first waitlisted pupil it fits."""
+    was = row.status
+    row.status, row.dropped_at = states.apply(was, "drop"), now()
+    session.flush()
+    course = session.get(Course, row.course_id)
+    promoted = None
+    if states.frees_seat(was, "drop"):
+        promoted = promote(session, course, term, freed_seat=True)
+    after = {"status": row.status, "promoted_selection_id": promoted and promoted.id}
+    record(
+        session,
+        action="selection.drop",
+        object_type="selection",
+        object_id=row.id,
+        school_id=row.school_id,
+        before={"status": was},
+        after={**after, "reason": reason} if reason else after,
+    )
+
+
+def end_for_leaving(session, term_id: int, student_id: int, reason: str) -> list[int]:
+    """End a pupil's live selections in a term because the pupil left the service; each
+    freed seat goes to the course's first waitlisted pupil it still fits (notified).
+
+    Part of the caller's unit of work: the caller holds the pupil's sign-up lock (the
+    application it just withdrew), taken before any course row as in select() and drop().
+    Returns the ids of the selections ended.
+    """
+    term = session.get(Term, term_id)
+    rows = list(
+        session.scalars(
+            sa.select(Selection)
+            .where(
+                Selection.term_id == term_id,
+                Selection.student_id == student_id,
+                Selection.status.in_(access.LIVE),
+            )
+            .order_by(Selection.id)
+            .with_for_update()
         )
+    )
+    for row in rows:
+        _end(session, row, term, reason)
+    return [row.id for row in rows]
 
 
 def promote(session, course: Course, term: Term, *, freed_seat: bool) -> Selection | None:
@@ -277,7 +296,7 @@ def promote(session, course: Course, term: Term, *, freed_seat: bool) -> Selecti
     returned to the counter."""
     for cand_id in access.waitlist_ids(session, course.id):
         cand = session.get(Selection, cand_id)
-        if access.enrolment(session, term.id, cand.student_id, lock=True) is None:
+        if not access.enrolled(session, term.id, cand.student_id, lock=True):
             continue
         session.refresh(cand)
         if cand.status != "waitlisted":

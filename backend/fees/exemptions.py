@@ -19,6 +19,7 @@ from backend.fees.statements import build
 from backend.fees.states import exemption_next
 from backend.notifications.outbox import notify_guardians
 from backend.schools.models import School, Student
+from backend.signup import queries as signup_queries
 from backend.signup.models import Application
 from backend.terms.models import Term
 
@@ -106,7 +107,7 @@ def _sync_from_applications(session, school_id: int) -> None:
             .where(
                 Application.school_id == school_id,
                 Application.exemption_category.in_(EXEMPTION_CATEGORIES),
-                Application.state.not_in(("withdrawn", "rejected")),
+                signup_queries.live_clause(),
                 FeeExemption.id.is_(None),
             )
         )

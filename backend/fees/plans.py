@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from collections import defaultdict
 from datetime import date
 
 import sqlalchemy as sa
@@ -58,46 +57,17 @@ def _optional_models(module: str):
 
 def course_fees(session, term_id: int, student_ids=None) -> dict[int, list[tuple[str, int]]]:
     """Confirmed courses with an extra fee, per pupil (one query for the whole term)."""
-    courses = _optional_models("backend.courses.models")
+    courses = _optional_models("backend.courses.queries")
     if courses is None:
         return {}
-    Course, Selection = courses.Course, courses.Selection
-    stmt = (
-        sa.select(Selection.student_id, Course.name, Course.fee_fen)
-        .join(Course, Course.id == Selection.course_id)
-        .where(Course.term_id == term_id, Selection.status == "confirmed", Course.fee_fen > 0)
-        .order_by(Selection.student_id, Course.id)
-    )
-    if student_ids is not None:
-        stmt = stmt.where(Selection.student_id.in_(student_ids))
-    out: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for student_id, name, fee in session.execute(stmt):
-        out[student_id].append((name, fee))
-    return out
+    return courses.fee_courses(session, term_id, student_ids)
 
 
 def leave_days(
     session, term_id: int, start: date, end: date, student_ids=None
 ) -> dict[int, set[date]]:
     """Approved leave days marked refundable (asked before the cutoff), per pupil."""
-    pickup = _optional_models("backend.pickup.models")
-    if pickup is None or not hasattr(pickup, "LeaveDay"):
+    pickup = _optional_models("backend.pickup.queries")
+    if pickup is None:
         return {}
-    LeaveDay, LeaveRequest = pickup.LeaveDay, pickup.LeaveRequest
-    stmt = (
-        sa.select(LeaveDay.student_id, LeaveDay.day)
-        .join(LeaveRequest, LeaveRequest.id == LeaveDay.leave_request_id)
-        .where(
-            LeaveDay.term_id == term_id,
-            LeaveDay.refundable.is_(True),
-            LeaveRequest.status == "approved",
-            LeaveDay.day >= start,
-            LeaveDay.day <= end,
-        )
-    )
-    if student_ids is not None:
-        stmt = stmt.where(LeaveDay.student_id.in_(student_ids))
-    out: dict[int, set[date]] = defaultdict(set)
-    for student_id, day in session.execute(stmt):
-        out[student_id].add(day)
-    return out
+    return pickup.leave_days(session, start, end, student_ids, term_id=term_id, refundable=True)

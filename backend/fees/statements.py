@@ -9,11 +9,9 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time
 
 import sqlalchemy as sa
 
-from backend.common.clock import SCHOOL_TZ
 from backend.fees import ledger, money
 from backend.fees.errors import NoServiceDays
 from backend.fees.models import EXEMPTION_CATEGORY_ZH, FeeExemption, Statement, StatementLine
@@ -22,56 +20,28 @@ from backend.fees.plans import course_fees, leave_days
 from backend.fees.statement_lines import adjustments, insert_values, line_row, signature
 from backend.fees.states import OPEN_STATES
 from backend.schools.models import Student
-from backend.signup.models import Application
+from backend.signup import queries as signup_queries
 from backend.terms.models import Term
 
 
-def _local_day(instant: datetime | None):
-    return instant.astimezone(SCHOOL_TZ).date() if instant else None
-
-
 def billable(session, term: Term, days: list, student_ids=None) -> dict[int, dict]:
-    """Pupils enrolled for at least one service day of the period (one query).
-
-    Enrolled = an application in state "enrolled", or one withdrawn after enrolment
-    whose withdrawal falls on or after the period's first service day.
-    """
-    first = datetime.combine(days[0], time.min, tzinfo=SCHOOL_TZ)
-    stmt = (
-        sa.select(
-            Application.student_id,
-            Application.state,
-            Application.enrolled_at,
-            Application.withdrawn_at,
-            Student.class_id,
-        )
-        .join(Student, Student.id == Application.student_id)
-        .where(
-            Application.term_id == term.id,
-            sa.or_(
-                Application.state == "enrolled",
-                sa.and_(
-                    Application.state == "withdrawn",
-                    Application.enrolled_at.is_not(None),
-                    Application.withdrawn_at >= first,
-                ),
-            ),
-        )
-        .order_by(Application.student_id, Application.id)
+    """Pupils enrolled for at least one service day of the period (sign-up says who and
+    from which day to which day; the day a pupil left is the first day not billed)."""
+    spans = signup_queries.enrolment_spans(session, term.id, days[0], student_ids)
+    ids = {span.student_id for span in spans}
+    classes = dict(
+        session.execute(sa.select(Student.id, Student.class_id).where(Student.id.in_(ids))).all()
     )
-    if student_ids is not None:
-        stmt = stmt.where(Application.student_id.in_(student_ids))
     out: dict[int, dict] = {}
-    for student_id, state, enrolled_at, withdrawn_at, class_id in session.execute(stmt):
-        join_day = _local_day(enrolled_at) or term.starts_on
-        leave_day = _local_day(withdrawn_at) if state == "withdrawn" else None
+    for student_id, joined_on, left_on in spans:
+        join_day = joined_on or term.starts_on
         lo = bisect_left(days, join_day)
-        hi = bisect_left(days, leave_day) if leave_day else len(days)
+        hi = bisect_left(days, left_on) if left_on else len(days)
         attended = days[lo:hi]
         if attended:
             # A pupil enrolled twice (withdrawn, then enrolled again) keeps the later row.
             out[student_id] = {
-                "class_id": class_id,
+                "class_id": classes[student_id],
                 "attended": attended,
                 "late_join": lo > 0,
                 "withdrawn": hi < len(days),

@@ -14,7 +14,8 @@ from backend.database import get_session, unit_of_work
 from backend.errors import ValidationFailed
 from backend.pickup.dismissal import day_of, enrolled_students
 from backend.pickup.errors import DateInFuture
-from backend.pickup.models import AttendanceRecord, LeaveDay, LeaveRequest
+from backend.pickup.models import AttendanceRecord
+from backend.pickup.queries import on_leave
 from backend.schools.models import SchoolClass
 
 
@@ -29,23 +30,13 @@ def _sheet(session, term, klass, day: date) -> list[dict]:
             )
         )
     }
-    on_leave = set(
-        session.scalars(
-            sa.select(LeaveDay.student_id)
-            .join(LeaveRequest, LeaveRequest.id == LeaveDay.leave_request_id)
-            .where(
-                LeaveDay.student_id.in_(ids),
-                LeaveDay.day == day,
-                LeaveRequest.status == "approved",
-            )
-        )
-    )
+    away = on_leave(session, ids, day)
     return [
         {
             "student_id": s.id,
             "name": s.name,
             "status": marks[s.id].status if s.id in marks else None,
-            "approved_leave": s.id in on_leave,
+            "approved_leave": s.id in away,
             "recorded_at": marks[s.id].recorded_at if s.id in marks else None,
         }
         for s in students

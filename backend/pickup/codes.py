@@ -16,11 +16,11 @@ from backend.auth.context import require_user
 from backend.auth.scope import guardian_student
 from backend.common.clock import now, today
 from backend.database import unit_of_work
-from backend.pickup.common import end_of_day, lock_student, service_term
 from backend.pickup.errors import AlreadyHandedOver, InvalidPickupPerson, TooManyCodes
 from backend.pickup.models import HandoffCode
 from backend.pickup.notices import already_gone
 from backend.pickup.persons import valid_person
+from backend.pickup.queries import end_of_day, lock_student, service_term
 from backend.pickup.states import code_next
 
 TOKEN_SALT = "kehou.handoff-code.v1"
@@ -77,6 +77,28 @@ def void_codes_of_pupil(session, student_id: int, day, except_id: int | None = N
     ).rowcount
 
 
+def void_codes_from(session, student_id: int, first, last) -> list[int]:
+    """Void the pupil's active codes for service days `first`..`last` (the pupil left the
+    service: a code shown at the gate afterwards answers 410 code_void). Returns their ids."""
+    lock_student(session, student_id)
+    rows = list(
+        session.scalars(
+            sa.select(HandoffCode)
+            .where(
+                HandoffCode.student_id == student_id,
+                HandoffCode.service_date >= first,
+                HandoffCode.service_date <= last,
+                HandoffCode.status == "active",
+            )
+            .order_by(HandoffCode.id)
+        )
+    )
+    moment = now()
+    for code in rows:
+        close_code(code, "void", moment)
+    return [code.id for code in rows]
+
+
 def _insert_unique(session, row: HandoffCode) -> str:
     """Give the row a 6-digit code no other active code of the school has today."""
     for _ in range(_ISSUE_TRIES):
@@ -100,8 +122,9 @@ def issue_code(student_id: int, person_id: int) -> dict:
     with unit_of_work() as session:
         student = guardian_student(session, actor, student_id)
         day = today()
-        service_term(session, student, day)
+        # Lock first: a leaving takes this lock too, so the enrolment read next is current.
         lock_student(session, student.id)
+        service_term(session, student, day)
         person = valid_person(session, student.id, person_id, day)
         if person is None:
             raise InvalidPickupPerson(errors={"pickup_person_id": [str(person_id)]})

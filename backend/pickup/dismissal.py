@@ -14,7 +14,6 @@ from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
 from backend.notifications.outbox import notify_guardians
 from backend.pickup.codes import void_codes_of_pupil
-from backend.pickup.common import hhmm, local_at, lock_student
 from backend.pickup.errors import (
     AlreadyHandedOver,
     NotAServiceDay,
@@ -25,16 +24,15 @@ from backend.pickup.models import (
     AttendanceRecord,
     DismissalRelease,
     Handoff,
-    LeaveDay,
-    LeaveRequest,
     PickupAlert,
     PickupNotice,
     PickupPerson,
 )
 from backend.pickup.notices import step
 from backend.pickup.persons import self_leave_allowed
+from backend.pickup.queries import hhmm, local_at, lock_student, on_leave
 from backend.schools.models import Student
-from backend.signup.models import Application
+from backend.signup import queries as signup_queries
 from backend.terms import calendar as cal
 
 # Notices that still describe the day (replaced and cancelled ones are history only).
@@ -45,10 +43,8 @@ def enrolled_students(session, term_id: int, class_ids) -> list[Student]:
     return list(
         session.scalars(
             sa.select(Student)
-            .join(Application, Application.student_id == Student.id)
             .where(
-                Application.term_id == term_id,
-                Application.state == "enrolled",
+                Student.id.in_(signup_queries.enrolled_subquery(term_id)),
                 Student.class_id.in_(list(class_ids)),
                 Student.active.is_(True),
             )
@@ -109,17 +105,7 @@ def board_rows(session, students: list[Student], day: date, end) -> list[dict]:
             )
         ).all()
     )
-    on_leave = set(
-        session.scalars(
-            sa.select(LeaveDay.student_id)
-            .join(LeaveRequest, LeaveRequest.id == LeaveDay.leave_request_id)
-            .where(
-                LeaveDay.student_id.in_(ids),
-                LeaveDay.day == day,
-                LeaveRequest.status == "approved",
-            )
-        )
-    )
+    away = on_leave(session, ids, day)
     person_ids = {n.pickup_person_id for n in notices.values() if n.pickup_person_id}
     person_ids |= {h.person_id for h in handoffs.values()}
     persons = {
@@ -127,7 +113,7 @@ def board_rows(session, students: list[Student], day: date, end) -> list[dict]:
         for p in session.scalars(sa.select(PickupPerson).where(PickupPerson.id.in_(person_ids)))
     }
     rows = [
-        _row(s, notices.get(s.id), handoffs.get(s.id), releases.get(s.id), attendance, on_leave)
+        _row(s, notices.get(s.id), handoffs.get(s.id), releases.get(s.id), attendance, away)
         for s in students
     ]
     for row, student in zip(rows, students, strict=True):
@@ -143,9 +129,9 @@ def board_rows(session, students: list[Student], day: date, end) -> list[dict]:
     return rows
 
 
-def _row(student, notice, handoff, release, attendance, on_leave) -> dict:
+def _row(student, notice, handoff, release, attendance, away) -> dict:
     plan = notice.kind if notice is not None else "regular"
-    if student.id in on_leave:
+    if student.id in away:
         plan = "absent"
     if handoff is not None:
         status = "handed_over"

@@ -26,7 +26,6 @@ from backend.common.schemas import RELATION_ZH
 from backend.database import unit_of_work
 from backend.notifications.outbox import notify_guardians
 from backend.pickup.codes import code_digest, nonce_digest, read_token, void_codes_of_pupil
-from backend.pickup.common import lock_student
 from backend.pickup.errors import (
     AlreadyHandedOver,
     CodeExpired,
@@ -46,6 +45,7 @@ from backend.pickup.models import (
 )
 from backend.pickup.notices import already_gone, notice_view, step
 from backend.pickup.persons import photo_path
+from backend.pickup.queries import lock_student
 from backend.pickup.states import NOTICE_OPEN
 from backend.schools.models import SchoolClass, Student
 

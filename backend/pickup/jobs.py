@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from backend.common.clock import now, today
 from backend.database import unit_of_work
 from backend.notifications.outbox import notify_guardians
-from backend.pickup.common import head_teacher_ids, hhmm, notify_users
 from backend.pickup.dismissal import overdue_rows
 from backend.pickup.models import HandoffCode, PickupAlert, PickupNotice
+from backend.pickup.queries import head_teacher_ids, hhmm, notify_users
 from backend.pickup.states import NOTICE_OPEN, code_next, notice_next
 from backend.schools.models import SchoolClass
 from backend.terms import calendar as cal

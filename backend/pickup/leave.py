@@ -2,7 +2,7 @@
 
 Refund rule for the fees work: a day is `refundable` when the request was made at least one
 calendar day before it (Asia/Shanghai), i.e. before that day began; a same-day request is
-honoured but not refunded. Fees read LeaveRequest(status="approved") and its LeaveDay rows.
+honoured but not refunded. Fees read them through `pickup.queries.leave_days`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from backend.common.states import IllegalTransition
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
 from backend.notifications.outbox import enqueue, notify_guardians
-from backend.pickup.common import head_teacher_ids, is_enrolled, lock_student, notify_users
 from backend.pickup.errors import (
     DateInPast,
     LeaveAlreadyDecided,
@@ -28,8 +27,10 @@ from backend.pickup.errors import (
     NotEnrolled,
 )
 from backend.pickup.models import LeaveDay, LeaveRequest
+from backend.pickup.queries import head_teacher_ids, lock_student, notify_users
 from backend.pickup.states import leave_next
 from backend.schools.models import Student
+from backend.signup import queries as signup_queries
 from backend.terms import calendar as cal
 
 PAGE = "pages/pickup/leave?id={id}"
@@ -69,7 +70,7 @@ def create_leave(data: dict) -> dict:
                 "请假日期须在同一学期的课后服务日内",
                 errors={"dates": [d.isoformat() for d in dates]},
             )
-        if not is_enrolled(session, term.id, student.id):
+        if not signup_queries.is_enrolled(session, term.id, student.id):
             raise NotEnrolled()
         service = set(cal.service_days(session, term, dates[0], dates[-1]))
         closed = [d.isoformat() for d in dates if d not in service]
@@ -236,20 +237,3 @@ def cancel(leave_id: int) -> dict:
             after={"status": req.status},
         )
         return leave_view(session, req)
-
-
-def on_leave_ids(session, student_ids, day) -> set[int]:
-    """Which of the pupils are on approved leave that day (a read for other domains)."""
-    if not student_ids:
-        return set()
-    return set(
-        session.scalars(
-            sa.select(LeaveDay.student_id)
-            .join(LeaveRequest, LeaveRequest.id == LeaveDay.leave_request_id)
-            .where(
-                LeaveDay.student_id.in_(list(student_ids)),
-                LeaveDay.day == day,
-                LeaveRequest.status == "approved",
-            )
-        )
-    )

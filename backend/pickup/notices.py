@@ -13,14 +13,6 @@ from backend.common.states import IllegalTransition
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound, ValidationFailed
 from backend.notifications.outbox import enqueue, notify_guardians
-from backend.pickup.common import (
-    head_teacher_ids,
-    hhmm,
-    local_at,
-    lock_student,
-    notify_users,
-    service_term,
-)
 from backend.pickup.errors import (
     AlreadyHandedOver,
     DateInPast,
@@ -32,6 +24,14 @@ from backend.pickup.errors import (
 )
 from backend.pickup.models import DismissalRelease, Handoff, PickupNotice, PickupPerson
 from backend.pickup.persons import self_leave_allowed, valid_person
+from backend.pickup.queries import (
+    head_teacher_ids,
+    hhmm,
+    local_at,
+    lock_student,
+    notify_users,
+    service_term,
+)
 from backend.pickup.states import NOTICE_OPEN, notice_next
 from backend.schools.models import Student
 from backend.terms.models import Term
@@ -87,6 +87,27 @@ def open_notice(session, student_id: int, day) -> PickupNotice | None:
     )
 
 
+def cancel_notices_from(session, student_id: int, first, last) -> list[int]:
+    """Cancel the pupil's open notices for days `first`..`last` (the pupil left the
+    service); notices of earlier days, and days already done, stay as they are."""
+    lock_student(session, student_id)
+    rows = list(
+        session.scalars(
+            sa.select(PickupNotice)
+            .where(
+                PickupNotice.student_id == student_id,
+                PickupNotice.day >= first,
+                PickupNotice.day <= last,
+                PickupNotice.status.in_(NOTICE_OPEN),
+            )
+            .order_by(PickupNotice.id)
+        )
+    )
+    for notice in rows:
+        step(notice, "cancel")
+    return [notice.id for notice in rows]
+
+
 def _check_plan(session, student: Student, data: dict, end) -> PickupPerson | None:
     kind, day = data["kind"], data["date"]
     moment, person_id = data.get("pickup_time"), data.get("pickup_person_id")
@@ -140,8 +161,9 @@ def create_notice(data: dict) -> dict:
         day = data["date"]
         if day < today():
             raise DateInPast(errors={"date": [day.isoformat()]})
-        term, end = service_term(session, student, day)
+        # Lock first: a leaving takes this lock too, so the enrolment read next is current.
         lock_student(session, student.id)
+        term, end = service_term(session, student, day)
         person = _check_plan(session, student, data, end)
         if already_gone(session, student.id, day):
             raise AlreadyHandedOver()

@@ -21,6 +21,7 @@ from backend.privacy.errors import RequestDecided, RequestPending
 from backend.privacy.models import DeletionRequest
 from backend.privacy.policy import SECRET_COLUMNS, STUDENT_TABLES
 from backend.schools.models import GuardianLink, RoleGrant, School, Student
+from backend.signup.leaving import leave_service
 
 
 def _plain(value):
@@ -160,6 +161,7 @@ def decide_request(school_id: int, request_id: int, complete: bool, response: st
             raise RequestDecided()
         deleted = {}
         if complete:
+            leave_service(session, row.student_id, reason="deletion", actor=current_actor())
             deleted = anonymise_student(session, session.get(Student, row.student_id))
         row.status = "completed" if complete else "declined"
         row.decided_at, row.response = now(), response

@@ -8,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from backend.audit.service import record
+from backend.auth.context import current_actor
 from backend.auth.tokens import digest, readable_code
 from backend.common.clock import now
 from backend.common.pagination import paginate
@@ -31,6 +32,7 @@ from backend.schools.models import (
     Student,
     StudentBindingCode,
 )
+from backend.signup.leaving import leave_service
 
 
 def guardian_rows(session, student_ids) -> dict[int, list[RosterGuardian]]:
@@ -201,6 +203,8 @@ def update_student(school_id: int, student_id: int, data: dict) -> dict:
         if "priority_flags" in data:
             student.priority_flags = sorted(set(data["priority_flags"]))
         if "active" in data:
+            if student.active and not data["active"]:  # removal from the roster: a leaving
+                leave_service(session, student.id, reason="roster_removal", actor=current_actor())
             student.active = data["active"]
         if "guardians" in data:
             replace_guardians(session, student, data["guardians"])

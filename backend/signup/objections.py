@@ -22,9 +22,7 @@ from backend.signup.errors import (
 from backend.signup.models import Application, Objection
 from backend.signup.publication import latest, term_or_404
 from backend.signup.scope import belongs_to_school, is_guardian_of_school
-from backend.signup.service import first_level
 from backend.signup.transitions import move
-from backend.terms.models import Term
 
 
 def object_to(term_id: int, data: dict) -> Objection:
@@ -175,13 +173,10 @@ def _uphold(session, actor, o: Objection, data: dict) -> int:
         raise ValidationFailed(errors={"application_id": ["不在本校本学期的申请中"]})
     if app.state != "in_publicity":
         raise ApplicationStateConflict()
-    term = session.get(Term, app.term_id)
     move(
         session,
         app,
         "uphold_objection",
-        to_state="submitted",
-        level=first_level(term),
         actor=actor,
         role="office",
         comment=f"公示异议：{o.text}\n处理意见：{data['response']}",

@@ -174,26 +174,20 @@ def decide(level: str, decisions: list[dict]) -> dict:
 def _apply(session, actor, grants, term: Term, app: Application, level: str, d: dict) -> dict:
     comment = (d.get("comment") or "").strip() or None
     role = role_for(grants, app)
-    if d["decision"] == "approve":
-        levels = term.review_levels or ["class", "grade", "school"]
-        if level not in levels:
-            raise ReviewConflict(errors={"application_ids": [app.id]})
-        to_state, next_level = states.next_after_approve(levels, level)
-    else:
-        to_state, next_level = "rejected", None
+    levels = term.review_levels or states.DEFAULT_LEVELS
+    if d["decision"] == "approve" and level not in levels:
+        raise ReviewConflict(errors={"application_ids": [app.id]})
     move(
         session,
         app,
         d["decision"],
-        to_state=to_state,
-        level=next_level,
         actor=actor,
         role=role,
         step_level=level,
         comment=comment,
         conflict=lambda: ReviewConflict(errors={"application_ids": [app.id]}),
     )
-    if to_state == "rejected":
+    if app.state == "rejected":
         student = session.get(Student, app.student_id)
         notify.rejected(session, app, student.name, level, comment)
     return {"application_id": app.id, "state": app.state, "level": app.level}

@@ -9,12 +9,13 @@ from backend.audit.service import record
 from backend.auth.context import require_user
 from backend.auth.scope import guardian_student, guardian_student_ids
 from backend.common.clock import now, today
+from backend.common.retry import on_deadlock
 from backend.database import get_session, unit_of_work
 from backend.districts import queries as district_queries
 from backend.districts.errors import PlanNotApproved
 from backend.errors import NotFound
 from backend.schools.models import SchoolClass, Student
-from backend.signup import notify
+from backend.signup import leaving, notify, states
 from backend.signup.errors import (
     AgreementRequired,
     ApplicationExists,
@@ -26,10 +27,6 @@ from backend.signup.errors import (
 from backend.signup.models import Application, ReviewStep
 from backend.signup.transitions import move
 from backend.terms.models import Agreement, Term
-
-
-def first_level(term: Term) -> str:
-    return (term.review_levels or ["class", "grade", "school"])[0]
 
 
 def create_application(data: dict, client_ip: str | None) -> dict:
@@ -54,13 +51,13 @@ def create_application(data: dict, client_ip: str | None) -> dict:
             raise AgreementRequired(errors={"agreement_id": ["须同意本学期的服务协议"]})
         if _live_application(session, term.id, student.id) is not None:
             raise ApplicationExists()
-        level = first_level(term)
+        level = states.waiting_level(term.review_levels or states.DEFAULT_LEVELS, states.INITIAL)
         app = Application(
             term_id=term.id,
             student_id=student.id,
             school_id=student.school_id,
             class_id=student.class_id,
-            state="submitted",
+            state=states.INITIAL,
             level=level,
             applicant_user_id=actor.id,
             agreement_id=agreement.id,
@@ -90,7 +87,7 @@ def create_application(data: dict, client_ip: str | None) -> dict:
                 actor_id=actor.id,
                 actor_role="guardian",
                 from_state=None,
-                to_state="submitted",
+                to_state=states.INITIAL,
                 decided_at=moment,
             )
         )
@@ -211,20 +208,30 @@ def my_application(application_id: int) -> dict:
 
 
 def withdraw(application_id: int, reason: str | None) -> dict:
-    """R1: a guardian may withdraw at any time, from any state but withdrawn."""
-    actor = require_user()
+    """R1: a guardian may withdraw at any time, from any state but withdrawn. The pupil
+    leaves the service with it; retried on a deadlock, as the leaving promotes others."""
+    return on_deadlock(_withdraw, require_user(), application_id, reason)
+
+
+def _withdraw(actor, application_id: int, reason: str | None) -> dict:
     with unit_of_work() as session:
         app = _my_application(session, actor, application_id, lock=True)
         move(
             session,
             app,
             "withdraw",
-            to_state="withdrawn",
-            level=None,
             actor=actor,
             role="guardian",
             comment=reason,
             conflict=ApplicationStateConflict,
+        )
+        leaving.leave_service(
+            session,
+            app.student_id,
+            reason="withdrawal",
+            actor=actor,
+            role="guardian",
+            term_ids=[app.term_id],
         )
         student = session.get(Student, app.student_id)
         notify.withdrawn(session, app, student.name, actor.id)
@@ -243,8 +250,6 @@ def resubmit(application_id: int, note: str | None) -> dict:
             session,
             app,
             "resubmit",
-            to_state="submitted",
-            level=first_level(term),
             actor=actor,
             role="guardian",
             comment=note,

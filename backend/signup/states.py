@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from backend.common import states as common_states
+
+# A new application waits for its first review level.
+INITIAL = "submitted"
 LEVEL_STATE = {"class": "class_approved", "grade": "grade_approved", "school": "approved"}
 # States in which an application waits for a reviewer at some level.
 WAITING_STATES = ("submitted", "class_approved", "grade_approved")
@@ -19,7 +23,7 @@ def next_after_approve(levels: list[str], level: str) -> tuple[str, str | None]:
 
 def waiting_level(levels: list[str], state: str) -> str | None:
     """The level an application in `state` waits at."""
-    if state == "submitted":
+    if state == INITIAL:
         return levels[0]
     for i, level in enumerate(levels[:-1]):
         if state == LEVEL_STATE[level]:
@@ -56,20 +60,31 @@ for _state in WITHDRAWABLE:
 ACTIONS = sorted({action for _, action in TRANSITIONS})
 
 
+DEFAULT_LEVELS = ["class", "grade", "school"]
+
+
 def allowed(state: str, action: str) -> bool:
-    return (state, action) in TRANSITIONS
+    """Whether the table has a step for `action` from `state`."""
+    return common_states.allowed(TRANSITIONS, state, action)
 
 
 def apply(
     state: str, action: str, *, levels: list[str] | None = None, level: str | None = None
 ) -> str:
-    """The next state, or ValueError for a transition the table does not allow."""
-    target = TRANSITIONS.get((state, action))
-    if target is None:
-        raise ValueError(f"{action} not allowed from {state}")
+    """The next state, or 409 illegal_transition for a step the table does not allow
+    (an approval also needs the application to wait at `level` under the term's levels)."""
+    target = common_states.step(TRANSITIONS, state, action)
     if target == "*":
-        levels = levels or ["class", "grade", "school"]
-        if level != waiting_level(levels, state):
-            raise ValueError(f"{state} does not wait at level {level}")
+        levels = levels or DEFAULT_LEVELS
+        if level is None or level != waiting_level(levels, state):
+            raise common_states.IllegalTransition(state=state, action=action)
         return next_after_approve(levels, level)[0]
     return target
+
+
+def after(
+    state: str, action: str, *, levels: list[str] | None = None, level: str | None = None
+) -> tuple[str, str | None]:
+    """(next state, the level it then waits at) under the term's levels."""
+    target = apply(state, action, levels=levels, level=level)
+    return target, waiting_level(levels or DEFAULT_LEVELS, target)

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.audit.service import record
 from backend.common.clock import now
+from backend.common.states import IllegalTransition
 from backend.signup import states
 from backend.signup.models import Application, ReviewStep
+from backend.terms.models import Term
 
 
 def snapshot(app: Application) -> dict:
+    """The fields an audit row records of an application."""
     return {"state": app.state, "level": app.level}
+
+
+def _next(session, app: Application, action: str, level: str | None, conflict):
+    """(next state, level it waits at) from the table under the term's review levels."""
+    term = session.get(Term, app.term_id)
+    try:
+        return states.after(app.state, action, levels=term.review_levels, level=level)
+    except IllegalTransition:
+        raise conflict() from None
 
 
 def move(
@@ -22,8 +35,6 @@ def move(
     app: Application,
     action: str,
     *,
-    to_state: str,
-    level: str | None,
     actor,
     conflict: Callable[[], Exception],
     role: str | None = None,
@@ -31,15 +42,17 @@ def move(
     comment: str | None = None,
     objection_id: int | None = None,
     extra: dict | None = None,
+    withdrawn_at: datetime | None = None,
 ) -> ReviewStep:
-    """Apply one allowed transition, or raise `conflict` (nothing written).
+    """Apply one transition the table allows, or raise `conflict` (nothing written).
 
-    The UPDATE names the state it expects, so of two callers that read the same state at
-    the same moment only one changes the row; the other sees 0 rows and gets `conflict`.
+    The next state and level come from states.py, never from the caller (an approval is
+    resolved with the term's levels and the level that decides, `step_level`). The UPDATE
+    names the state it expects, so of two callers that read the same state at the same
+    moment only one changes the row; the other sees 0 rows and gets `conflict`.
     """
     from_state = app.state
-    if not states.allowed(from_state, action):
-        raise conflict()
+    to_state, level = _next(session, app, action, step_level, conflict)
     moment = now()
     values = {
         "state": to_state,
@@ -49,7 +62,7 @@ def move(
         **(extra or {}),
     }
     if to_state == "withdrawn":
-        values["withdrawn_at"] = moment
+        values["withdrawn_at"] = withdrawn_at or moment
     if to_state == "enrolled":
         values["enrolled_at"] = moment
     changed = session.execute(
@@ -102,7 +115,6 @@ def move_many(
     action: str,
     *,
     from_state: str,
-    to_state: str,
     actor,
     role: str,
     conflict: Callable[[], Exception],
@@ -111,12 +123,15 @@ def move_many(
     """The same transition for a whole term's list (publish, finalize) in three statements.
 
     One guarded UPDATE, one multi-row insert of steps; the caller writes one audit row
-    naming every application, so posting 3,000 pupils stays one short transaction.
+    naming every application, so posting 3,000 pupils stays one short transaction. Only
+    steps that need no review level go this way; the next state comes from the table.
     """
     if not apps:
         return
-    if not states.allowed(from_state, action):
-        raise conflict()
+    try:
+        to_state = states.apply(from_state, action)
+    except IllegalTransition:
+        raise conflict() from None
     ids = [a.id for a in apps]
     moment = now()
     values = {"state": to_state, "level": None, "waiting_since": None, "updated_at": moment}

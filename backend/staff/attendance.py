@@ -16,7 +16,7 @@ from backend.courses.queries import confirmed_student_ids
 from backend.database import get_session, unit_of_work
 from backend.errors import Forbidden, NotFound, ValidationFailed
 from backend.pickup.errors import DateInFuture, NotAServiceDay
-from backend.pickup.leave import on_leave_ids
+from backend.pickup.queries import on_leave
 from backend.schools.models import SchoolClass, Student
 from backend.staff.errors import NotACourseDay
 from backend.staff.hours import record_meeting_lessons
@@ -71,7 +71,7 @@ def _roster(session, course: Course, day: date) -> list[dict]:
                 )
             ).all()
         )
-    leave = on_leave_ids(session, ids, day)
+    leave = on_leave(session, ids, day)
     rows = session.execute(
         sa.select(Student, SchoolClass.name)
         .join(SchoolClass, SchoolClass.id == Student.class_id)

@@ -59,8 +59,8 @@ def seed(env: dict, pupils: int) -> tuple[list, list]:
     from backend.common.clock import now, today
     from backend.database import get_session
     from backend.pickup.codes import code_digest, make_token, nonce_digest
-    from backend.pickup.common import end_of_day
     from backend.pickup.models import HandoffCode, PickupPerson
+    from backend.pickup.queries import end_of_day
     from backend.schools.models import Grade, RoleGrant, School, SchoolClass
     from backend.terms.models import Agreement, CalendarOverride, Term
 

@@ -104,10 +104,9 @@ def test_deletion_request_flow_anonymises_but_keeps_fee_records(client, db):
         )
         == 0
     )
-    # the enrolment record stays (no personal fields)
-    assert db.scalar(sa.select(Application.state).where(Application.student_id == kid.id)) == (
-        "enrolled"
-    )
+    # the enrolment record stays (no personal fields), ended: deletion is a leaving
+    kept = db.scalar(sa.select(Application).where(Application.student_id == kid.id))
+    assert kept.state == "withdrawn" and kept.enrolled_at and kept.withdrawn_at
     assert client.get("/api/v1/me/children", headers=h).json == []
     twice = client.post(
         f"/admin/api/v1/schools/{s.id}/data-deletion-requests/{r.json['id']}/decline",

@@ -3,8 +3,37 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
+from backend.signup import states
+from backend.signup.models import Application, ReviewStep
+from backend.terms.models import Term
 from tests import factories as f
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "table_patched: the test changes states.TRANSITIONS")
+
+
+@pytest.fixture(autouse=True)
+def every_step_follows_the_table(request):
+    """After each sign-up test: every recorded step went where states.py says, so a use
+    case that chose its own target state (or skipped the table) fails the test it is in."""
+    if "db" not in request.fixturenames or request.node.get_closest_marker("table_patched"):
+        yield  # concurrency tests commit on their own connections; patched tables differ
+        return
+    db = request.getfixturevalue("db")  # set up first, so torn down after this check
+    yield
+    db.expire_all()
+    rows = db.execute(
+        sa.select(ReviewStep, Term.review_levels)
+        .join(Application, Application.id == ReviewStep.application_id)
+        .join(Term, Term.id == Application.term_id)
+        .where(ReviewStep.from_state.is_not(None))
+    ).all()
+    for step, levels in rows:
+        expected = states.apply(step.from_state, step.decision, levels=levels, level=step.level)
+        assert step.to_state == expected, (step.from_state, step.decision, step.to_state)
 
 
 class Scene:

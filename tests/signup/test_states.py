@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from backend.common.states import IllegalTransition
 from backend.signup import states
 from backend.signup.models import APPLICATION_STATES
 
@@ -53,7 +54,7 @@ def test_allowed_pair(state, action):
 @pytest.mark.parametrize(("state", "action"), [p for p in ALL_PAIRS if p not in EXPECTED])
 def test_forbidden_pair(state, action):
     assert not states.allowed(state, action)
-    with pytest.raises(ValueError):
+    with pytest.raises(IllegalTransition):
         states.apply(state, action, levels=FULL, level="class")
 
 
@@ -86,7 +87,7 @@ def test_approve_walks_the_three_levels(state, level, expected):
     ],
 )
 def test_approve_at_the_wrong_level_is_refused(state, level):
-    with pytest.raises(ValueError):
+    with pytest.raises(IllegalTransition):
         states.apply(state, "approve", levels=FULL, level=level)
 
 
@@ -96,7 +97,7 @@ def test_a_term_without_grade_level_goes_class_then_school():
     assert states.apply("class_approved", "approve", levels=NO_GRADE, level="school") == (
         "approved"
     )
-    with pytest.raises(ValueError):
+    with pytest.raises(IllegalTransition):
         states.apply("class_approved", "approve", levels=NO_GRADE, level="grade")
 
 

@@ -1,7 +1,10 @@
-"""Helpers the pickup services share: the day's term and end time, locks, recipients."""
+"""Reads of pickup that other domains ask for (who is on approved leave), and the helpers
+the pickup services share: the day's term and end time, locks, recipients."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -9,8 +12,9 @@ import sqlalchemy as sa
 from backend.common.clock import SCHOOL_TZ
 from backend.notifications.outbox import enqueue
 from backend.pickup.errors import NotAServiceDay, NotEnrolled
+from backend.pickup.models import LeaveDay, LeaveRequest
 from backend.schools.models import RoleGrant, SchoolClass, Student
-from backend.signup.models import Application
+from backend.signup import queries as signup_queries
 from backend.terms import calendar as cal
 from backend.terms.models import Term
 
@@ -28,17 +32,41 @@ def hhmm(value: time | None) -> str | None:
     return value.strftime("%H:%M") if value else None
 
 
-def is_enrolled(session, term_id: int, student_id: int) -> bool:
-    return (
-        session.scalar(
-            sa.select(Application.id).where(
-                Application.term_id == term_id,
-                Application.student_id == student_id,
-                Application.state == "enrolled",
-            )
+def leave_days(
+    session,
+    start: date,
+    end: date,
+    student_ids: Iterable[int] | None = None,
+    *,
+    term_id: int | None = None,
+    refundable: bool = False,
+) -> dict[int, set[date]]:
+    """Days of approved leave between `start` and `end` (inclusive), per pupil; with
+    refundable=True only the days asked for before the cutoff (the ones fees refund)."""
+    stmt = (
+        sa.select(LeaveDay.student_id, LeaveDay.day)
+        .join(LeaveRequest, LeaveRequest.id == LeaveDay.leave_request_id)
+        .where(
+            LeaveRequest.status == "approved",
+            LeaveDay.day >= start,
+            LeaveDay.day <= end,
         )
-        is not None
     )
+    if term_id is not None:
+        stmt = stmt.where(LeaveDay.term_id == term_id)
+    if refundable:
+        stmt = stmt.where(LeaveDay.refundable.is_(True))
+    if student_ids is not None:
+        stmt = stmt.where(LeaveDay.student_id.in_(list(student_ids)))
+    out: dict[int, set[date]] = defaultdict(set)
+    for student_id, day in session.execute(stmt):
+        out[student_id].add(day)
+    return dict(out)
+
+
+def on_leave(session, student_ids: Iterable[int], day: date) -> set[int]:
+    """The pupils among `student_ids` on approved leave on `day`."""
+    return set(leave_days(session, day, day, student_ids))
 
 
 def service_term(session, student: Student, day: date) -> tuple[Term, time]:
@@ -50,7 +78,7 @@ def service_term(session, student: Student, day: date) -> tuple[Term, time]:
     term = cal.term_on(session, student.school_id, day)
     if term is None:
         raise NotAServiceDay(errors={"date": [day.isoformat()]})
-    if not is_enrolled(session, term.id, student.id):
+    if not signup_queries.is_enrolled(session, term.id, student.id):
         raise NotEnrolled()
     end = cal.service_end(session, term, day)
     if end is None:
