@@ -20,7 +20,7 @@ NoServiceDays = define(
     "no_service_days", 422, "该账期没有服务日，无需收费", "The period has no service days"
 )
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"\A([0-9]{4})-(0[1-9]|1[0-2])\Z")
 
 
 def bounds(term: Term, period: str) -> tuple[date, date]:

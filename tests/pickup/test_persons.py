@@ -81,6 +81,9 @@ def test_bad_input_is_422_and_writes_nothing(client, db, pk):
         {**good, "photo_url": "http://example.com/a.jpg"},
         {**good, "name": ""},
         {**good, "name": "长" * 51},
+        {**good, "name": "王\u202e奶奶"},
+        {**good, "name": "王奶奶\x00"},
+        {**good, "phone": "1351234567\u0668"},
         {k: v for k, v in good.items() if k != "phone"},
     ):
         r = client.post(url, json=bad, headers=a.h_parent)
