@@ -50,6 +50,18 @@ PhotoTooLarge = define(
 UnsupportedPhotoType = define(
     "unsupported_photo_type", 415, "照片须为 JPEG 或 PNG 格式", "The photo must be JPEG or PNG"
 )
+PhotoUnreadable = define(
+    "photo_unreadable",
+    422,
+    "照片无法读取，请重新拍摄或换一张 JPEG/PNG 照片",
+    "The photo cannot be read; upload another JPEG or PNG",
+)
+PhotoTooManyPixels = define(
+    "photo_too_many_pixels",
+    422,
+    "照片像素过多（最多{limit}万像素）",
+    "The photo has too many pixels (at most {limit} million / 100)",
+)
 SelfLeaveNotAllowed = define(
     "self_leave_not_allowed",
     409,

@@ -21,16 +21,15 @@ from backend.pickup.errors import (
     PhotoTooLarge,
     PickupPersonExists,
     TooManyPickupPersons,
-    UnsupportedPhotoType,
 )
 from backend.pickup.models import PickupNotice, PickupPerson, PickupPersonPhoto, SelfLeavePermission
+from backend.pickup.photos import clean_photo
 from backend.pickup.states import NOTICE_OPEN, notice_next
 from backend.schools.models import Student
 
 MAX_PERSONS = 10
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 DELEGATE_DAYS_AHEAD = 30
-_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 PAGE = "pages/pickup/persons?student_id={id}"
 
 
@@ -210,22 +209,14 @@ def remove_person(student_id: int, person_id: int) -> None:
         )
 
 
-def sniff_image(head: bytes) -> str | None:
-    for magic, content_type in _MAGIC:
-        if head.startswith(magic):
-            return content_type
-    return None
-
-
 def upload_photo(student_id: int, person_id: int, stream) -> dict:
-    """Store a JPEG or PNG (the bytes decide, not the declared type) of at most 2 MB."""
+    """Store a JPEG or PNG (the bytes decide, not the declared type) of at most 2 MB,
+    decoded and re-encoded without its metadata."""
     actor = require_user()
     data = stream.read(PHOTO_MAX_BYTES + 1)
     if len(data) > PHOTO_MAX_BYTES:
         raise PhotoTooLarge(limit=PHOTO_MAX_BYTES // (1024 * 1024))
-    content_type = sniff_image(data[:16])
-    if content_type is None:
-        raise UnsupportedPhotoType(errors={"file": ["JPEG/PNG"]})
+    data, content_type = clean_photo(data)
     with unit_of_work() as session:
         student, person = _guardian_person(session, actor, student_id, person_id)
         sha = hashlib.sha256(data).hexdigest()
