@@ -28,6 +28,7 @@ from backend.schools.schemas import (
     RoleGrantQuery,
     SchoolIn,
     SchoolOut,
+    SchoolPatch,
     StudentIn,
     StudentOut,
     StudentPatch,
@@ -65,8 +66,9 @@ def _allow_roster_upload():
 @blp.arguments(SchoolIn)
 @blp.response(201, IdOut)
 def create_school(args):
-    """Create a school (platform admin only; 409 `school_code_taken`)."""
-    return service.create_school(args["name"], args["code"])
+    """Create a school (platform admin only; 409 `school_code_taken`); `stage` defaults to
+    primary."""
+    return service.create_school(args["name"], args["code"], args["stage"])
 
 
 @blp.route("", methods=["GET"])
@@ -83,6 +85,17 @@ def list_schools(pagination_parameters):
 @blp.response(200, SchoolOut)
 def get_school(school_id):
     return service.get_school(school_id)
+
+
+@blp.route("/<int:school_id>", methods=["PATCH"])
+@blp.arguments(SchoolPatch)
+@blp.response(200, SchoolOut)
+@blp.alt_response(409, description="stage_conflict: a current term runs later than allowed")
+def update_school(args, school_id):
+    """Set the school's stage (its office or the platform): primary schools' service ends by
+    18:30, middle schools' by 19:00 (R5). Refused (409 `stage_conflict`, naming the terms)
+    while a current or future term runs later than the new stage allows."""
+    return service.update_school(school_id, args)
 
 
 @blp.route("/<int:school_id>/admins", methods=["POST"])

@@ -25,6 +25,8 @@ class School(TimestampMixin, Base):
     monthly_fee_cap_fen: Mapped[int] = mapped_column(sa.Integer, default=8000)
     # Days after a pupil's last term ends before their personal data is anonymised.
     retention_days: Mapped[int] = mapped_column(sa.Integer, default=365, server_default="365")
+    # "primary" or "middle": decides how late service may run (R5: 18:30 or 19:00).
+    stage: Mapped[str] = mapped_column(sa.String(10), default="primary", server_default="primary")
 
 
 class Grade(TimestampMixin, Base):

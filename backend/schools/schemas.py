@@ -45,13 +45,31 @@ class IdOut(ma.Schema):
     id = Id(required=True)
 
 
+STAGES = ("primary", "middle")
+_STAGE_DOC = (
+    "primary (小学: service ends by 18:30) or middle (初中: by 19:00); R5 checks every "
+    "term's service_end_time and calendar end times against it"
+)
+
+
 class SchoolIn(StrictSchema):
     name = Str(min_len=1, max_len=100, required=True)
     code = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"^[A-Za-z0-9_\-]{1,32}$", error="学校代码为1-32位字母、数字、_ 或 -"
+            r"\A[A-Za-z0-9_\-]{1,32}\Z", error="学校代码为1-32位字母、数字、_ 或 -"
         ),
+    )
+    stage = fields.String(
+        load_default="primary",
+        validate=validate.OneOf(STAGES),
+        metadata={"description": _STAGE_DOC},
+    )
+
+
+class SchoolPatch(StrictSchema):
+    stage = fields.String(
+        required=True, validate=validate.OneOf(STAGES), metadata={"description": _STAGE_DOC}
     )
 
 
@@ -60,6 +78,7 @@ class SchoolOut(ma.Schema):
     name = fields.String()
     code = fields.String()
     monthly_fee_cap_fen = fields.Integer()
+    stage = fields.String(metadata={"description": _STAGE_DOC})
     created_at = Instant()
 
 

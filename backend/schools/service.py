@@ -30,6 +30,12 @@ from backend.schools.models import (
 )
 
 SchoolCodeTaken = define("school_code_taken", 409, "该学校代码已被使用", "School code taken")
+StageConflict = define(
+    "stage_conflict",
+    409,
+    "{stage_zh}的课后服务最晚{latest}结束，以下学期仍晚于该时间，请先调整：{terms}",
+    "A {stage} school's service ends by {latest}; first change these terms: {terms}",
+)
 GradeExists = define("grade_exists", 409, "本校已有同名年级", "A grade with this name exists")
 ClassExists = define("class_exists", 409, "该年级已有同名班级", "A class with this name exists")
 StudentExists = define(
@@ -86,15 +92,15 @@ def grade_in_school(session, school_id: int, grade_id: int, field: str = "grade_
 # --- schools, grades, classes -----------------------------------------------------------
 
 
-def create_school(name: str, code: str) -> dict:
+def create_school(name: str, code: str, stage: str = "primary") -> dict:
     actor = require_platform_admin(require_admin())
     with unit_of_work() as session:
         if session.scalar(sa.select(School.id).where(School.code == code)):
             raise SchoolCodeTaken()
-        row = School(name=name.strip(), code=code)
+        row = School(name=name.strip(), code=code, stage=stage)
         session.add(row)
         _flush_unique(session, SchoolCodeTaken)
-        after = {"name": row.name, "code": code}
+        after = {"name": row.name, "code": code, "stage": stage}
         audit(session, "school.create", row.id, row.id, after=after, actor=actor)
         return {"id": row.id}
 
@@ -111,6 +117,29 @@ def list_schools(page: int, page_size: int) -> tuple[list[School], int]:
 def get_school(school_id: int) -> School:
     with unit_of_work() as session:
         return _school_for(session, school_id)
+
+
+def update_school(school_id: int, data: dict) -> School:
+    """Change the school's stage; refused while a current term runs later than it allows."""
+    from backend.terms.queries import STAGE_ZH, latest_service_end, terms_ending_after
+
+    with unit_of_work() as session:
+        school = _school_for(session, school_id)
+        stage = data["stage"]
+        if stage != school.stage:
+            latest = latest_service_end(stage)
+            late = terms_ending_after(session, school.id, latest)
+            if late:
+                raise StageConflict(
+                    stage=stage,
+                    stage_zh=STAGE_ZH[stage],
+                    latest=latest.strftime("%H:%M"),
+                    terms=", ".join(map(str, late)),
+                )
+            before = {"stage": school.stage}
+            school.stage = stage
+            audit(session, "school.update", school.id, school.id, before=before, after=data)
+        return school
 
 
 def create_grade(school_id: int, name: str, level: int) -> dict:

@@ -14,6 +14,7 @@ from backend.errors import NotFound, define
 from backend.schools.models import School
 from backend.terms import calendar as cal
 from backend.terms.models import DEFAULT_REVIEW_LEVELS, Agreement, CalendarOverride, Term
+from backend.terms.queries import STAGE_ZH, latest_service_end
 
 InvalidTermDates = define(
     "invalid_term_dates", 422, "学期日期或时间窗口不正确", "Term dates or windows are not valid"
@@ -23,6 +24,12 @@ FeeAboveCap = define(
     422,
     "每月收费{fee}元超过本校上限{cap}元",
     "Monthly fee {fee} yuan is above the school's cap of {cap} yuan",
+)
+ServiceEndTooLate = define(
+    "service_end_too_late",
+    422,
+    "{stage_zh}课后服务最晚{latest}结束",
+    "A {stage} school's service must end by {latest}",
 )
 TermOverlap = define("term_overlap", 409, "与本校已有学期的日期重叠", "Overlaps another term")
 DateOutsideTerm = define("date_outside_term", 422, "该日期不在学期内", "Date is outside the term")
@@ -83,6 +90,7 @@ def _validate(session, term: Term, school: School) -> None:
         errors["selection_opens_at"] = ["选课须在学期结束前开始"]
     if errors:
         raise InvalidTermDates(errors=errors)
+    check_service_end(school, term.service_end_time, "service_end_time")
     levels = list(term.review_levels or [])
     ordered = [lvl for lvl in DEFAULT_REVIEW_LEVELS if lvl in levels]
     if levels != ordered or not levels or levels[-1] != "school":
@@ -104,6 +112,18 @@ def _validate(session, term: Term, school: School) -> None:
     )
     if overlap:
         raise TermOverlap()
+
+
+def check_service_end(school: School, end, field: str) -> None:
+    """R5: service ends by 18:30 at a primary school, by 19:00 at a middle school."""
+    latest = latest_service_end(school.stage)
+    if end is not None and end > latest:
+        raise ServiceEndTooLate(
+            stage=school.stage,
+            stage_zh=STAGE_ZH.get(school.stage, school.stage),
+            latest=latest.strftime("%H:%M"),
+            errors={field: [f"最晚{latest.strftime('%H:%M')}"]},
+        )
 
 
 def snapshot(term: Term) -> dict:
@@ -219,10 +239,11 @@ def agreements(school_id: int, term_id: int) -> list[Agreement]:
 
 def set_calendar_day(school_id: int, term_id: int, day: date, data: dict) -> dict:
     with unit_of_work() as session:
-        admin_school(session, current_actor(), school_id)
+        school = admin_school(session, current_actor(), school_id)
         term = _term_of(session, school_id, term_id)
         if not term.starts_on <= day <= term.ends_on:
             raise DateOutsideTerm()
+        check_service_end(school, data.get("service_end_time"), "service_end_time")
         row = cal.overrides(session, term.id, day, day).get(day)
         before = None
         if row is None:
