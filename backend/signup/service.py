@@ -18,12 +18,14 @@ from backend.signup.errors import (
     ApplicationExists,
     ApplicationStateConflict,
     SignupClosed,
+    SignupNotReady,
     StudentLeft,
     TermOver,
 )
 from backend.signup.models import Application, ReviewStep
 from backend.signup.transitions import move
 from backend.terms.models import Agreement, Term
+from backend.terms.queries import has_agreement
 
 
 def first_level(term: Term) -> str:
@@ -43,6 +45,8 @@ def create_application(data: dict, client_ip: str | None) -> dict:
         moment = now()
         if not term.signup_opens_at <= moment < term.signup_closes_at:
             raise SignupClosed()
+        if not has_agreement(session, term.id):
+            raise SignupNotReady()
         agreement = (
             session.get(Agreement, data["agreement_id"]) if data.get("agreement_id") else None
         )

@@ -15,7 +15,11 @@ blp = Blueprint("terms", __name__, url_prefix="/api/v1/terms", description="Term
 class Terms(MethodView):
     @blp.response(200, TermOut(many=True))
     def get(self):
-        """Terms of the schools I belong to (as guardian or staff), newest first."""
+        """Terms of the schools I belong to (as guardian or staff), newest first.
+
+        `signup_state` says whether a family can sign up now: upcoming, open, closed, or
+        not_ready (the window is open but the school has not published the agreement yet;
+        `signup_state_reason` says so). Offer sign-up only when it is open."""
         return service.app_terms()
 
 
@@ -23,7 +27,8 @@ class Terms(MethodView):
 class TermItem(MethodView):
     @blp.response(200, TermOut)
     def get(self, term_id):
-        """One term, with the agreement a guardian signs when applying."""
+        """One term, with the agreement a guardian signs when applying and its
+        `signup_state` (open only when the window is open and an agreement exists)."""
         return service.app_term_view(term_id)
 
 
@@ -32,5 +37,6 @@ class TermCalendar(MethodView):
     @blp.arguments(CalendarQuery, location="query")
     @blp.response(200, CalendarDayOut(many=True))
     def get(self, query, term_id):
-        """Service days of the term (for planning pickups and leave)."""
+        """Service days of the term (for planning pickups and leave). A date of a year
+        without official holiday data counts Monday to Friday and carries a `warning`."""
         return service.app_calendar(term_id, query.get("start"), query.get("end"))

@@ -7,7 +7,7 @@ from datetime import time
 import sqlalchemy as sa
 
 from backend.common.clock import today
-from backend.terms.models import CalendarOverride, Term
+from backend.terms.models import Agreement, CalendarOverride, Term
 
 # R5: the latest end of after-school service by school stage.
 LATEST_SERVICE_END = {"primary": time(18, 30), "middle": time(19, 0)}
@@ -35,4 +35,12 @@ def terms_ending_after(session, school_id: int, latest: time) -> list[int]:
             )
             .order_by(Term.id)
         )
+    )
+
+
+def has_agreement(session, term_id: int) -> bool:
+    """Whether the term has an agreement families can agree to (sign-up needs one)."""
+    return (
+        session.scalar(sa.select(Agreement.id).where(Agreement.term_id == term_id).limit(1))
+        is not None
     )

@@ -15,6 +15,7 @@ from backend.schools.models import School
 from backend.terms import calendar as cal
 from backend.terms.models import DEFAULT_REVIEW_LEVELS, Agreement, CalendarOverride, Term
 from backend.terms.queries import STAGE_ZH, latest_service_end
+from backend.terms.views import latest_agreement, snapshot, term_view
 
 InvalidTermDates = define(
     "invalid_term_dates", 422, "学期日期或时间窗口不正确", "Term dates or windows are not valid"
@@ -38,26 +39,6 @@ InvalidReviewLevels = define(
     422,
     "审核层级须按 班级→年级→学校 顺序且以学校层级结束",
     "Review levels must follow class -> grade -> school and end at school",
-)
-
-FIELDS = (
-    "name",
-    "starts_on",
-    "ends_on",
-    "signup_opens_at",
-    "signup_closes_at",
-    "selection_mode",
-    "selection_opens_at",
-    "selection_closes_at",
-    "publicity_days",
-    "review_levels",
-    "review_overdue_days",
-    "max_courses_per_student",
-    "billing_mode",
-    "base_fee_fen",
-    "service_end_time",
-    "pickup_cutoff_time",
-    "pickup_grace_minutes",
 )
 
 
@@ -126,10 +107,6 @@ def check_service_end(school: School, end, field: str) -> None:
         )
 
 
-def snapshot(term: Term) -> dict:
-    return {name: getattr(term, name) for name in FIELDS}
-
-
 def create_term(school_id: int, data: dict) -> Term:
     with unit_of_work() as session:
         school = admin_school(session, current_actor(), school_id)
@@ -147,7 +124,7 @@ def create_term(school_id: int, data: dict) -> Term:
             school_id=school.id,
             after=snapshot(term),
         )
-    return term
+        return term_view(session, term, office=True)
 
 
 def update_term(school_id: int, term_id: int, data: dict) -> Term:
@@ -167,7 +144,7 @@ def update_term(school_id: int, term_id: int, data: dict) -> Term:
             before=before,
             after=snapshot(term),
         )
-    return term
+        return term_view(session, term, office=True)
 
 
 def _term_of(session, school_id: int, term_id: int) -> Term:
@@ -177,33 +154,21 @@ def _term_of(session, school_id: int, term_id: int) -> Term:
     return term
 
 
-def admin_terms(school_id: int) -> list[Term]:
+def admin_terms(school_id: int) -> list[dict]:
+    """The school's terms, newest first, each with its sign-up state and warnings."""
     session = get_session()
     admin_school(session, current_actor(), school_id)
-    return list(
-        session.scalars(
-            sa.select(Term).where(Term.school_id == school_id).order_by(Term.starts_on.desc())
-        )
+    terms = session.scalars(
+        sa.select(Term).where(Term.school_id == school_id).order_by(Term.starts_on.desc())
     )
+    return [term_view(session, t, office=True) for t in terms]
 
 
 def admin_term(school_id: int, term_id: int) -> dict:
+    """One term for the office, with the warnings it should act on."""
     session = get_session()
     admin_school(session, current_actor(), school_id)
-    return with_agreement(session, _term_of(session, school_id, term_id))
-
-
-def latest_agreement(session, term_id: int) -> Agreement | None:
-    return session.scalar(
-        sa.select(Agreement).where(Agreement.term_id == term_id).order_by(Agreement.version.desc())
-    )
-
-
-def with_agreement(session, term: Term) -> dict:
-    out = snapshot(term)
-    out["id"], out["school_id"] = term.id, term.school_id
-    out["agreement"] = latest_agreement(session, term.id)
-    return out
+    return term_view(session, _term_of(session, school_id, term_id), office=True)
 
 
 def add_agreement(school_id: int, term_id: int, data: dict) -> Agreement:
@@ -296,7 +261,7 @@ def app_terms() -> list[dict]:
     terms = session.scalars(
         sa.select(Term).where(Term.school_id.in_(schools)).order_by(Term.starts_on.desc())
     )
-    return [with_agreement(session, t) for t in terms]
+    return [term_view(session, t) for t in terms]
 
 
 def app_term(term_id: int) -> Term:
@@ -309,7 +274,7 @@ def app_term(term_id: int) -> Term:
 
 
 def app_term_view(term_id: int) -> dict:
-    return with_agreement(get_session(), app_term(term_id))
+    return term_view(get_session(), app_term(term_id))
 
 
 def app_calendar(term_id: int, start=None, end=None) -> list[dict]:
