@@ -110,3 +110,10 @@ LeaveCommentRequired = define(
     "leave_comment_required", 422, "不批准时请填写原因", "A rejection needs a comment"
 )
 DateInFuture = define("date_in_future", 422, "不能登记未来日期的考勤", "The date is in the future")
+AbsentButReleased = define(
+    "attendance_contradicts_release",
+    409,
+    "以下学生今天已放学离校（已在校门交接或由班主任放行），不能记为缺席：{student_ids}",
+    "These pupils left school today (handed over at the gate or released by the teacher) "
+    "and cannot be marked absent: {student_ids}",
+)
