@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 from flask import current_app, request, send_file
 from flask_smorest import Blueprint
@@ -203,6 +204,10 @@ def import_students(args, school_id):
     return roster_import.import_roster(school_id, upload.stream, upload.filename)
 
 
+TEMPLATE_NAME = "学生名单模板.xlsx"
+TEMPLATE_ASCII = "roster-template.xlsx"
+
+
 @blp.route("/<int:school_id>/students/import-template", methods=["GET"])
 @blp.doc(
     responses={
@@ -213,11 +218,16 @@ def import_students(args, school_id):
     }
 )
 def import_template(school_id):
-    """Download the .xlsx roster template (its 说明 sheet lists this school's classes)."""
+    """Download the .xlsx roster template (its 说明 sheet lists this school's classes), named
+    学生名单模板.xlsx (filename*, UTF-8) with roster-template.xlsx as the plain filename."""
     data = roster_import.template(school_id)
-    return send_file(
-        io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name="学生名单模板.xlsx"
+    response = send_file(io.BytesIO(data), mimetype=XLSX)
+    # An ASCII name for old clients (werkzeug's fallback for a Chinese name is ".xlsx"),
+    # the Chinese one (RFC 5987) for the rest.
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{TEMPLATE_ASCII}\"; filename*=UTF-8''{quote(TEMPLATE_NAME)}"
     )
+    return response
 
 
 @blp.route("/<int:school_id>/students/<int:student_id>/binding-codes", methods=["POST"])
