@@ -3,7 +3,7 @@ school's stage says which, and its office (or the platform) sets it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import sqlalchemy as sa
 
@@ -83,3 +83,12 @@ def test_stage_input_and_callers(client, db):
     assert db.get(School, r.json["id"]).stage == "middle"
     r = client.get(f"{ADMIN}/{school.id}", headers=h)
     assert r.json["stage"] == "primary"
+
+
+def test_a_term_made_before_the_rule_stays_editable(client, db):
+    _, school, h = _office(db)
+    term = f.term(db, school, service_end_time=time(19, 30))  # written before R5 was checked
+    url = f"{ADMIN}/{school.id}/terms/{term.id}"
+    assert client.patch(url, json={"name": "改名"}, headers=h).status_code == 200
+    r = client.patch(url, json={"service_end_time": "19:00"}, headers=h)
+    assert r.status_code == 422 and r.json["error"] == "service_end_too_late"
