@@ -33,6 +33,13 @@ StatementNotReissuable = define(
     "只有已出账且尚未收款的账单可以作废重开；已收款的账单请用调整",
     "Only an issued statement without payments can be reissued; use an adjustment",
 )
+TotalWouldBeNegative = define(
+    "statement_total_negative",
+    422,
+    "调整后账单总额不能为负：当前{total_yuan}元，调整{amount_yuan}元，将变为{after_yuan}元",
+    "An adjustment may not make the total negative: the total is {total_yuan} yuan, "
+    "the adjustment {amount_yuan} yuan, which would give {after_yuan} yuan",
+)
 StatementClosed = define(
     "statement_closed", 409, "该账单已作废或已结算，不能调整", "The statement is void or settled"
 )
@@ -232,6 +239,17 @@ def reissue(school_id: int, statement_id: int, reason: str) -> dict:
         }
 
 
+def _refuse_negative_total(total_fen: int, amount_fen: int) -> None:
+    """A reduction may bring a total to zero, not below (a negative total read as paid)."""
+    if amount_fen < 0 and total_fen + amount_fen < 0:
+        raise TotalWouldBeNegative(
+            total_yuan=money.yuan(total_fen),
+            amount_yuan=money.yuan(amount_fen),
+            after_yuan=money.yuan(total_fen + amount_fen),
+            errors={"amount_fen": [f"最多可减{money.yuan(max(total_fen, 0))}元"]},
+        )
+
+
 def adjust(school_id: int, statement_id: int, data: dict) -> dict:
     """A manual adjustment line (signed), visible to the family with its reason."""
     with unit_of_work() as session:
@@ -239,6 +257,7 @@ def adjust(school_id: int, statement_id: int, data: dict) -> dict:
         ensure_not_settled(session, st.term_id)
         if st.status not in ("draft", *OPEN_STATES):
             raise StatementClosed()
+        _refuse_negative_total(st.total_fen, data["amount_fen"])
         before = {"status": st.status, "total_fen": st.total_fen}
         session.add(
             StatementLine(
