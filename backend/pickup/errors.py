@@ -59,8 +59,8 @@ PhotoUnreadable = define(
 PhotoTooManyPixels = define(
     "photo_too_many_pixels",
     422,
-    "照片像素过多（最多{limit}万像素）",
-    "The photo has too many pixels (at most {limit} million / 100)",
+    "照片像素过多（最多{limit_wan}万像素）",
+    "The photo has too many pixels (at most {limit_mp} megapixels)",
 )
 SelfLeaveNotAllowed = define(
     "self_leave_not_allowed",

@@ -25,6 +25,10 @@ def sniff_image(head: bytes) -> str | None:
     return None
 
 
+def _too_many_pixels() -> PhotoTooManyPixels:
+    return PhotoTooManyPixels(limit_wan=MAX_PIXELS // 10_000, limit_mp=MAX_PIXELS // 1_000_000)
+
+
 def _decode(data: bytes, content_type: str) -> Image.Image:
     """The decoded first frame, its pixel count bounded before any pixel is decoded."""
     try:
@@ -33,12 +37,12 @@ def _decode(data: bytes, content_type: str) -> Image.Image:
             image = Image.open(io.BytesIO(data), formats=[_FORMATS[content_type]])
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise PhotoTooManyPixels(limit=MAX_PIXELS // 10_000)
+                raise _too_many_pixels()
             image.load()
     except PhotoTooManyPixels:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PhotoTooManyPixels(limit=MAX_PIXELS // 10_000) from exc
+        raise _too_many_pixels() from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise PhotoUnreadable(errors={"file": ["JPEG/PNG"]}) from exc
     return image
