@@ -26,6 +26,7 @@ def sniff_image(head: bytes) -> str | None:
 
 
 def _too_many_pixels() -> PhotoTooManyPixels:
+    """The refusal for a photo above MAX_PIXELS (in 万像素 and in megapixels)."""
     return PhotoTooManyPixels(limit_wan=MAX_PIXELS // 10_000, limit_mp=MAX_PIXELS // 1_000_000)
 
 
