@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from backend.common.schemas import Id, Instant, Str, StrictSchema
 
-USERNAME_RE = r"\A[A-Za-z0-9_.\-]{3,64}\Z"
+USERNAME_RE = r"^[A-Za-z0-9_.\-]{3,64}$"
 
 
 class AdminLoginIn(StrictSchema):

@@ -103,12 +103,24 @@ def Relation(**kwargs) -> fields.String:
     return fields.String(validate=validate.OneOf(RELATIONS), **kwargs)
 
 
-# ASCII digits only (\d takes "١"), and \Z: "$" also matches before a trailing newline.
-PHONE_RE = r"\A1[3-9][0-9]{9}\Z"
+# ASCII digits only (\d takes "١"). The pattern stays ECMA-compatible for the OpenAPI
+# documents ("$" there); the check is a full match, since Python's "$" also matches before
+# a trailing newline (PlainText refuses that newline in any case).
+PHONE_RE = r"^1[3-9][0-9]{9}$"
+_PHONE_MSG = "请输入11位手机号"
+
+
+def _full_phone(value: str) -> None:
+    """ValidationError unless the whole value is an 11-digit mainland mobile number."""
+    if not re.fullmatch(PHONE_RE, value or ""):
+        raise ma.ValidationError(_PHONE_MSG)
 
 
 def Phone(**kwargs) -> fields.String:
-    return fields.String(validate=validate.Regexp(PHONE_RE, error="请输入11位手机号"), **kwargs)
+    """A mainland mobile number: 11 ASCII digits starting 13-19."""
+    return fields.String(
+        validate=[validate.Regexp(PHONE_RE, error=_PHONE_MSG), _full_phone], **kwargs
+    )
 
 
 class PageArgs(StrictSchema):

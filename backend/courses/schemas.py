@@ -245,7 +245,7 @@ class PreferencesOut(StrictSchema):
 class CommitIn(StrictSchema):
     seed_hash = fields.String(
         required=True,
-        validate=validate.Regexp(r"\A[0-9a-fA-F]{64}\Z", error="须为64位十六进制 SHA-256"),
+        validate=validate.Regexp(r"^[0-9a-fA-F]{64}$", error="须为64位十六进制 SHA-256"),
     )
 
 

@@ -57,7 +57,7 @@ class SchoolIn(StrictSchema):
     code = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"\A[A-Za-z0-9_\-]{1,32}\Z", error="学校代码为1-32位字母、数字、_ 或 -"
+            r"^[A-Za-z0-9_\-]{1,32}$", error="学校代码为1-32位字母、数字、_ 或 -"
         ),
     )
     stage = fields.String(
