@@ -216,7 +216,9 @@ def upload_photo(student_id: int, person_id: int, stream) -> dict:
     data = stream.read(PHOTO_MAX_BYTES + 1)
     if len(data) > PHOTO_MAX_BYTES:
         raise PhotoTooLarge(limit=PHOTO_MAX_BYTES // (1024 * 1024))
-    data, content_type = clean_photo(data)
+    with unit_of_work() as session:  # 404 before decoding an outsider's upload
+        _guardian_person(session, actor, student_id, person_id)
+    data, content_type = clean_photo(data)  # outside any transaction: it takes CPU time
     with unit_of_work() as session:
         student, person = _guardian_person(session, actor, student_id, person_id)
         sha = hashlib.sha256(data).hexdigest()
