@@ -26,7 +26,7 @@ def register(app) -> None:
         from backend.auth.admin_schemas import USERNAME_RE
         from backend.auth.admin_service import create_admin
 
-        if not re.match(USERNAME_RE, username):
+        if not re.fullmatch(USERNAME_RE, username):
             raise click.ClickException("用户名须为3-64位字母、数字或 _ . -")
         try:
             row = create_admin(username, password, school_id, district_id)

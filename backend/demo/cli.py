@@ -8,7 +8,7 @@ import click
 def register(app) -> None:
     @app.cli.command("seed-demo")
     def seed_demo():
-        """Create the demo school, its people and two admins (idempotent)."""
+        """Create the demo school, its people, two admins and a running term (idempotent)."""
         from backend.demo import seed as demo_seed
 
         session = app.extensions["kehou"]["sessionmaker"]()
@@ -22,3 +22,14 @@ def register(app) -> None:
             )
         finally:
             session.close()
+        _seed_term(app, demo_seed)
+
+    def _seed_term(app, demo_seed) -> None:
+        """The running term with courses, enrolled pupils and statements (backend/demo/term.py)."""
+        from backend.demo.term import seed_running_term
+
+        done = seed_running_term(app, demo_seed.SCHOOL_CODE, demo_seed.SCHOOL_ADMIN)
+        click.echo(
+            f"demo term {done['term']} (id {done['term_id']}): {done['courses']} courses, "
+            f"{done['enrolled']} pupils enrolled, {done['statements']} statements this month"
+        )

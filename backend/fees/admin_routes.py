@@ -142,5 +142,8 @@ class Adjustments(MethodView):
     @blp.arguments(AdjustmentIn)
     @blp.response(201, StatementOut)
     def post(self, data, school_id, statement_id):
-        """Add a signed adjustment line with its reason (shown to the family)."""
+        """Add a signed adjustment line with its reason (shown to the family).
+
+        A reduction may bring the total down to zero, not below: 422
+        `statement_total_negative` names the current total, the adjustment and the result."""
         return issuing.adjust(school_id, statement_id, data)

@@ -31,7 +31,7 @@ from backend.fees.models import (
 )
 from backend.terms.models import Term
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"\A([0-9]{4})-(0[1-9]|1[0-2])\Z")
 
 
 def disclosure_bounds(term: Term, period: str) -> tuple[date, date]:

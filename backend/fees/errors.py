@@ -75,3 +75,10 @@ StatementsOpen = define(
 SpentOutsideTerm = define(
     "spent_outside_term", 422, "支出日期不在学期内", "The expense date is outside the term"
 )
+TotalWouldBeNegative = define(
+    "statement_total_negative",
+    422,
+    "调整后账单总额不能为负：当前{total_yuan}元，调整{amount_yuan}元，将变为{after_yuan}元",
+    "An adjustment may not make the total negative: the total is {total_yuan} yuan, "
+    "the adjustment {amount_yuan} yuan, which would give {after_yuan} yuan",
+)

@@ -11,7 +11,12 @@ from backend.common.clock import now
 from backend.database import unit_of_work
 from backend.fees import ledger, money
 from backend.fees.access import audit_statement, ensure_not_settled, office_statement, office_term
-from backend.fees.errors import StatementClosed, StatementNotDraft, StatementNotReissuable
+from backend.fees.errors import (
+    StatementClosed,
+    StatementNotDraft,
+    StatementNotReissuable,
+    TotalWouldBeNegative,
+)
 from backend.fees.models import Statement, StatementLine
 from backend.fees.periods import bounds
 from backend.fees.statement_reads import statement_view
@@ -210,6 +215,17 @@ def reissue(school_id: int, statement_id: int, reason: str) -> dict:
         }
 
 
+def _refuse_negative_total(total_fen: int, amount_fen: int) -> None:
+    """A reduction may bring a total to zero, not below (a negative total read as paid)."""
+    if amount_fen < 0 and total_fen + amount_fen < 0:
+        raise TotalWouldBeNegative(
+            total_yuan=money.yuan(total_fen),
+            amount_yuan=money.yuan(amount_fen),
+            after_yuan=money.yuan(total_fen + amount_fen),
+            errors={"amount_fen": [f"最多可减{money.yuan(max(total_fen, 0))}元"]},
+        )
+
+
 def adjust(school_id: int, statement_id: int, data: dict) -> dict:
     """A manual adjustment line (signed), visible to the family with its reason."""
     with unit_of_work() as session:
@@ -217,6 +233,7 @@ def adjust(school_id: int, statement_id: int, data: dict) -> dict:
         ensure_not_settled(session, st.term_id)
         if st.status not in ("draft", *OPEN_STATES):
             raise StatementClosed()
+        _refuse_negative_total(st.total_fen, data["amount_fen"])
         before = {"status": st.status, "total_fen": st.total_fen}
         session.add(
             StatementLine(

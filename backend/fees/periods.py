@@ -10,7 +10,7 @@ from backend.fees.errors import InvalidPeriod
 from backend.terms import calendar as cal
 from backend.terms.models import Term
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"\A([0-9]{4})-(0[1-9]|1[0-2])\Z")
 
 
 def bounds(term: Term, period: str) -> tuple[date, date]:

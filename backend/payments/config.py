@@ -25,7 +25,7 @@ from pathlib import Path
 
 log = logging.getLogger("kehou.payments")
 UPSTREAM = "https://api.mch.weixin.qq.com"
-DEFAULT_NOTIFY_URL = "http://127.0.0.1:5000/api/v1/payments/wechat/notify"
+NOTIFY_PATH = "/api/v1/payments/wechat/notify"
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,22 @@ def config_from_env(settings, env=None) -> PayConfig | None:
     return PayConfig(**values, **_tuning(env))
 
 
+def dev_notify_url(env) -> str:
+    """Where the fake WeChat Pay sends its notifications: WECHAT_PAY_NOTIFY_URL if set, else
+    the dev server's own address (scripts/dev exports KEHOU_DEV_HOST and KEHOU_DEV_PORT;
+    FLASK_RUN_HOST/FLASK_RUN_PORT for a bare `flask run`), so a dev server on another port
+    than 5000 still hears that its orders were paid."""
+    if env.get("WECHAT_PAY_NOTIFY_URL"):
+        return env["WECHAT_PAY_NOTIFY_URL"]
+    host = env.get("KEHOU_DEV_HOST") or env.get("FLASK_RUN_HOST") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # listening everywhere: loopback reaches it
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    port = env.get("KEHOU_DEV_PORT") or env.get("FLASK_RUN_PORT") or "5000"
+    return f"http://{host}:{port}{NOTIFY_PATH}"
+
+
 def fake_config(fake, env=None) -> PayConfig:
     env = os.environ if env is None else env
     return PayConfig(
@@ -95,7 +111,7 @@ def fake_config(fake, env=None) -> PayConfig:
         cert_serial_no=fake.merchant_serial,
         public_key=fake.platform_public_pem,
         public_key_id=fake.platform_key_id,
-        notify_url=env.get("WECHAT_PAY_NOTIFY_URL") or DEFAULT_NOTIFY_URL,
+        notify_url=dev_notify_url(env),
         base_url=fake.base_url,
         **_tuning(env),
     )

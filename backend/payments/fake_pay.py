@@ -50,7 +50,7 @@ class FakeWeChatPay:
         self._platform_key = crypto.load_private(self.platform_private_pem)
         self._lock = threading.Lock()
         self.reset()
-        self._httpd = ThreadingHTTPServer((host, port), _Handler)
+        self._httpd = _Server((host, port), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.fake = self
         bound_host, bound_port = self._httpd.server_address[:2]
@@ -292,6 +292,12 @@ class FakeWeChatPay:
         if tar_type == "GZIP":
             raw = gzip.compress(raw)
         return raw, hashlib.sha1(raw).hexdigest()
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of callers (twenty threads in
+    # the gateway test, a class of parents at once in dev) overflowed it.
+    request_queue_size = 128
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -87,8 +87,18 @@ class PersonPhoto(MethodView):
     @blp.response(200, PickupPersonOut)
     @blp.alt_response(413, description="photo_too_large (over 2 MB)")
     @blp.alt_response(415, description="unsupported_photo_type (the bytes are not JPEG/PNG)")
+    @blp.alt_response(
+        422,
+        description="photo_unreadable (does not decode as the image its bytes claim) or "
+        "photo_too_many_pixels (over 40 million pixels)",
+    )
     def post(self, files, student_id, person_id):
-        """Upload (or replace) the person's photo: multipart field `file`, JPEG or PNG."""
+        """Upload (or replace) the person's photo: multipart field `file`, JPEG or PNG.
+
+        The photo is decoded and re-encoded in its own format: metadata (Exif, GPS,
+        comments, colour profiles) is dropped, an Exif rotation is applied, and a photo
+        larger than 1600 px on its longer side is scaled down. The served bytes are the
+        re-encoded ones."""
         return persons.upload_photo(student_id, person_id, files["file"].stream)
 
 

@@ -13,8 +13,8 @@ from backend.common.clock import now, today
 from backend.database import get_session, unit_of_work
 from backend.errors import ValidationFailed
 from backend.pickup.dismissal import day_of, enrolled_students
-from backend.pickup.errors import DateInFuture
-from backend.pickup.models import AttendanceRecord
+from backend.pickup.errors import AbsentButReleased, DateInFuture
+from backend.pickup.models import AttendanceRecord, DismissalRelease, Handoff
 from backend.pickup.queries import on_leave
 from backend.schools.models import SchoolClass
 
@@ -41,6 +41,35 @@ def _sheet(session, term, klass, day: date) -> list[dict]:
         }
         for s in students
     ]
+
+
+def _refuse_absent_if_released(session, records: list[dict], day: date) -> None:
+    """A pupil handed over at the gate (or released by the teacher) that day was there:
+    marking them absent would contradict the gate's record (409 naming the pupils)."""
+    absent = [rec["student_id"] for rec in records if rec["status"] == "absent"]
+    if not absent:
+        return
+    released = set(
+        session.scalars(
+            sa.select(Handoff.student_id).where(
+                Handoff.student_id.in_(absent),
+                Handoff.service_date == day,
+                Handoff.outcome == "released",
+            )
+        )
+    ) | set(
+        session.scalars(
+            sa.select(DismissalRelease.student_id).where(
+                DismissalRelease.student_id.in_(absent), DismissalRelease.day == day
+            )
+        )
+    )
+    if released:
+        ids = sorted(released)
+        raise AbsentButReleased(
+            student_ids=", ".join(map(str, ids)),
+            errors={"student_ids": ids},
+        )
 
 
 def get_attendance(class_id: int, day: date | None) -> list[dict]:
@@ -75,6 +104,7 @@ def put_attendance(class_id: int, day: date | None, records: list[dict]) -> list
             seen.add(rec["student_id"])
         if errors:
             raise ValidationFailed(errors={"records": errors})
+        _refuse_absent_if_released(session, records, day)
         existing = {
             r.student_id: r
             for r in session.scalars(

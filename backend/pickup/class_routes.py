@@ -71,6 +71,13 @@ class Attendance(MethodView):
     @blp.arguments(AttendanceIn)
     @blp.response(200, AttendanceOut(many=True))
     @blp.alt_response(422, description="date_in_future, not_a_service_day, validation_error")
+    @blp.alt_response(
+        409,
+        description="attendance_contradicts_release: a pupil marked absent was handed over "
+        "at the gate or released by the teacher that day (`errors.student_ids` lists them)",
+    )
     def put(self, query, data, class_id):
-        """Mark present / absent / leave for pupils of the class; all or nothing."""
+        """Mark present / absent / leave for pupils of the class; all or nothing. A pupil
+        who left through the gate (or was released by the teacher) that day cannot be
+        marked absent."""
         return attendance.put_attendance(class_id, query.get("date"), data["records"])

@@ -33,6 +33,18 @@ PhotoTooLarge = define(
 UnsupportedPhotoType = define(
     "unsupported_photo_type", 415, "照片须为 JPEG 或 PNG 格式", "The photo must be JPEG or PNG"
 )
+PhotoUnreadable = define(
+    "photo_unreadable",
+    422,
+    "照片无法读取，请重新拍摄或换一张 JPEG/PNG 照片",
+    "The photo cannot be read; upload another JPEG or PNG",
+)
+PhotoTooManyPixels = define(
+    "photo_too_many_pixels",
+    422,
+    "照片像素过多（最多{limit_wan}万像素）",
+    "The photo has too many pixels (at most {limit_mp} megapixels)",
+)
 SelfLeaveNotAllowed = define(
     "self_leave_not_allowed",
     409,
@@ -81,3 +93,10 @@ LeaveCommentRequired = define(
     "leave_comment_required", 422, "不批准时请填写原因", "A rejection needs a comment"
 )
 DateInFuture = define("date_in_future", 422, "不能登记未来日期的考勤", "The date is in the future")
+AbsentButReleased = define(
+    "attendance_contradicts_release",
+    409,
+    "以下学生今天已放学离校（已在校门交接或由班主任放行），不能记为缺席：{student_ids}",
+    "These pupils left school today (handed over at the gate or released by the teacher) "
+    "and cannot be marked absent: {student_ids}",
+)

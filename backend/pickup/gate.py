@@ -188,6 +188,18 @@ def _student_view(student: Student, klass: str) -> dict:
     }
 
 
+def _notice_view(session, notice: PickupNotice | None, person: PickupPerson) -> dict | None:
+    """The day's notice with the person it names (as the guardian sees it), usually the one
+    standing at the gate."""
+    if notice is None:
+        return None
+    named = notice.pickup_person_id
+    return notice_view(
+        notice,
+        person if named == person.id else session.get(PickupPerson, named) if named else None,
+    )
+
+
 def _verify_view(session, code: HandoffCode) -> dict:
     student, klass, person, sha, notice = _people(session, code)
     warnings = []
@@ -201,7 +213,7 @@ def _verify_view(session, code: HandoffCode) -> dict:
     return {
         "student": _student_view(student, klass),
         "person": _person_view(person, sha),
-        "notice": notice_view(notice) if notice is not None else None,
+        "notice": _notice_view(session, notice, person),
         "code": {"id": code.id, "status": code.status, "expires_at": code.expires_at},
         "warnings": warnings,
     }

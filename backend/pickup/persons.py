@@ -21,7 +21,6 @@ from backend.pickup.errors import (
     PhotoTooLarge,
     PickupPersonExists,
     TooManyPickupPersons,
-    UnsupportedPhotoType,
 )
 from backend.pickup.models import (
     HandoffCode,
@@ -30,13 +29,13 @@ from backend.pickup.models import (
     PickupPersonPhoto,
     SelfLeavePermission,
 )
-from backend.pickup.states import NOTICE_OPEN, notice_next
+from backend.pickup.photos import clean_photo
+from backend.pickup.states import NOTICE_OPEN, code_next, notice_next
 from backend.schools.models import Student
 
 MAX_PERSONS = 10
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 DELEGATE_DAYS_AHEAD = 30
-_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 PAGE = "pages/pickup/persons?student_id={id}"
 
 
@@ -219,26 +218,20 @@ def _void_codes_of(session, person_id: int) -> int:
     return session.execute(
         sa.update(HandoffCode)
         .where(HandoffCode.person_id == person_id, HandoffCode.status == "active")
-        .values(status="void", closed_at=now())
+        .values(status=code_next("active", "void"), closed_at=now())
     ).rowcount
 
 
-def sniff_image(head: bytes) -> str | None:
-    for magic, content_type in _MAGIC:
-        if head.startswith(magic):
-            return content_type
-    return None
-
-
 def upload_photo(student_id: int, person_id: int, stream) -> dict:
-    """Store a JPEG or PNG (the bytes decide, not the declared type) of at most 2 MB."""
+    """Store a JPEG or PNG (the bytes decide, not the declared type) of at most 2 MB,
+    decoded and re-encoded without its metadata."""
     actor = require_user()
     data = stream.read(PHOTO_MAX_BYTES + 1)
     if len(data) > PHOTO_MAX_BYTES:
         raise PhotoTooLarge(limit=PHOTO_MAX_BYTES // (1024 * 1024))
-    content_type = sniff_image(data[:16])
-    if content_type is None:
-        raise UnsupportedPhotoType(errors={"file": ["JPEG/PNG"]})
+    with unit_of_work() as session:  # 404 before decoding an outsider's upload
+        _guardian_person(session, actor, student_id, person_id)
+    data, content_type = clean_photo(data)  # outside any transaction: it takes CPU time
     with unit_of_work() as session:
         student, person = _guardian_person(session, actor, student_id, person_id)
         sha = hashlib.sha256(data).hexdigest()

@@ -140,7 +140,7 @@ class HandoffCodeOut(ma.Schema):
 
 
 class GateIn(StrictSchema):
-    code = fields.String(validate=validate.Regexp(r"^\d{6}$", error="6位数字"))
+    code = fields.String(validate=validate.Regexp(r"^[0-9]{6}$", error="6位数字"))
     qr_token = Str(min_len=10, max_len=300)
 
     @ma.validates_schema

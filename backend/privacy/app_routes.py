@@ -17,7 +17,12 @@ class DataExport(MethodView):
     @limiter.limit("10/hour")
     @blp.response(200, ExportOut)
     def get(self):
-        """Everything held about me and my children, as JSON (the export is audited)."""
+        """Everything held about me and my children, as JSON (the export is audited).
+
+        Other people's data in it is shown as the list views show it: a phone number in
+        full only to the person who entered it (a co-guardian's entries come masked,
+        138****5678), and a network address (an application's client_ip) only to its
+        owner; secrets and their digests are never exported."""
         return service.export_family()
 
 

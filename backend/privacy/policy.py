@@ -47,3 +47,17 @@ SCRUB: dict[str, dict[str, object]] = {
 
 # Columns never exported: secrets or their digests.
 SECRET_COLUMNS = ("code_hash", "token_hash", "qr_hash", "secret", "password_hash", "totp_secret")
+
+# In a family's data export, a phone number is shown in full only to the person who entered
+# it (as the list views do), and a network address only to the person it belongs to; a
+# co-guardian sees the number masked and no address. The column naming each row's author:
+ROW_AUTHOR: dict[str, str] = {
+    "pickup_persons": "created_by",
+    "applications": "applicant_user_id",
+    "pickup_notices": "created_by",
+    "leave_requests": "requested_by",
+    "deletion_requests": "requested_by",
+    "fee_payments": "payer_user_id",
+}
+PHONE_COLUMNS = ("phone",)
+ADDRESS_COLUMNS = ("client_ip", "user_agent", "ip")

@@ -19,7 +19,13 @@ from backend.errors import NotFound
 from backend.privacy.anonymise import anonymise_student
 from backend.privacy.errors import RequestDecided, RequestPending
 from backend.privacy.models import DeletionRequest
-from backend.privacy.policy import SECRET_COLUMNS, STUDENT_TABLES
+from backend.privacy.policy import (
+    ADDRESS_COLUMNS,
+    PHONE_COLUMNS,
+    ROW_AUTHOR,
+    SECRET_COLUMNS,
+    STUDENT_TABLES,
+)
 from backend.schools.models import GuardianLink, RoleGrant, School, Student
 from backend.signup.leaving import leave_service
 
@@ -34,15 +40,19 @@ def _plain(value):
     return value
 
 
-def _rows(session, table: sa.Table, condition, own_phone: str | None) -> list[dict]:
+def _rows(session, table: sa.Table, condition, me: User | None) -> list[dict]:
+    """The rows as plain values, secrets left out, and other people's phone numbers masked
+    and their network addresses left out (a co-guardian's entries are theirs, not ours)."""
+    author = ROW_AUTHOR.get(table.name)
     out = []
     for row in session.execute(sa.select(table).where(condition)).mappings():
+        mine = me is not None and author is not None and row[author] == me.id
         item = {}
         for key, value in row.items():
-            if key in SECRET_COLUMNS:
+            if key in SECRET_COLUMNS or (key in ADDRESS_COLUMNS and not mine):
                 continue
-            if key == "phone" and table.name == "roster_guardians" and value != own_phone:
-                value = mask_phone(value)  # another guardian's number is theirs, not ours
+            if key in PHONE_COLUMNS and not mine and not (me and value == me.phone):
+                value = mask_phone(value)
             item[key] = _plain(value)
         out.append(item)
     return out
@@ -61,7 +71,7 @@ def export_family() -> dict:
             for name in STUDENT_TABLES:
                 table = Base.metadata.tables.get(name)
                 if table is not None:
-                    rows = _rows(session, table, table.c.student_id == student_id, user.phone)
+                    rows = _rows(session, table, table.c.student_id == student_id, user)
                     if rows:
                         records[name] = rows
             children.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 from flask import current_app, request, send_file
 
@@ -28,7 +29,7 @@ from backend.schools.schemas import (
     RoleGrantQuery,
     SchoolIn,
     SchoolOut,
-    SchoolPatchIn,
+    SchoolPatch,
     StudentIn,
     StudentOut,
     StudentPatch,
@@ -65,8 +66,11 @@ def _allow_roster_upload():
 @blp.arguments(SchoolIn)
 @blp.response(201, IdOut)
 def create_school(args):
-    """Create a school (platform admin only; 409 `school_code_taken`)."""
-    return structure.create_school(args["name"], args["code"], args.get("district_id"))
+    """Create a school (platform admin only; 409 `school_code_taken`); `stage` defaults to
+    primary, `district_id` places it in a district."""
+    return structure.create_school(
+        args["name"], args["code"], args.get("district_id"), args["stage"]
+    )
 
 
 @blp.route("", methods=["GET"])
@@ -86,10 +90,16 @@ def get_school(school_id):
 
 
 @blp.route("/<int:school_id>", methods=["PATCH"])
-@blp.arguments(SchoolPatchIn)
+@blp.arguments(SchoolPatch)
 @blp.response(200, SchoolOut)
+@blp.alt_response(409, description="stage_conflict: a current term runs later than allowed")
 def update_school(args, school_id):
-    """Rename a school or move it into a district (`district_id`, null = none); platform admin."""
+    """Change a school's settings.
+
+    `stage` (its office or the platform): primary schools' service ends by 18:30, middle
+    schools' by 19:00 (R5); refused (409 `stage_conflict`, naming the terms) while a current
+    or future term runs later than the new stage allows. `name` and `district_id` (the
+    district overseeing the school, null for none): the platform admin only (403)."""
     return placement.update_school(school_id, args)
 
 
@@ -200,6 +210,10 @@ def import_students(args, school_id):
     return roster_import.import_roster(school_id, upload.stream, upload.filename)
 
 
+TEMPLATE_NAME = "学生名单模板.xlsx"
+TEMPLATE_ASCII = "roster-template.xlsx"
+
+
 @blp.route("/<int:school_id>/students/import-template", methods=["GET"])
 @blp.doc(
     responses={
@@ -210,11 +224,16 @@ def import_students(args, school_id):
     }
 )
 def import_template(school_id):
-    """Download the .xlsx roster template (its 说明 sheet lists this school's classes)."""
+    """Download the .xlsx roster template (its 说明 sheet lists this school's classes), named
+    学生名单模板.xlsx (filename*, UTF-8) with roster-template.xlsx as the plain filename."""
     data = roster_import.template(school_id)
-    return send_file(
-        io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name="学生名单模板.xlsx"
+    response = send_file(io.BytesIO(data), mimetype=XLSX)
+    # An ASCII name for old clients (werkzeug's fallback for a Chinese name is ".xlsx"),
+    # the Chinese one (RFC 5987) for the rest.
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{TEMPLATE_ASCII}\"; filename*=UTF-8''{quote(TEMPLATE_NAME)}"
     )
+    return response
 
 
 @blp.route("/<int:school_id>/students/<int:student_id>/binding-codes", methods=["POST"])

@@ -30,3 +30,16 @@ StudentExists = define(
 StudentInactive = define(
     "student_inactive", 409, "该学生已停用，不能生成绑定码", "The pupil is inactive"
 )
+StageConflict = define(
+    "stage_conflict",
+    409,
+    "{stage_zh}的课后服务最晚{latest}结束，以下学期仍晚于该时间，请先调整：{terms}",
+    "A {stage} school's service ends by {latest}; first change these terms: {terms}",
+)
+ImportTooLarge = define(
+    "import_too_large",
+    422,
+    "表格过大：最多读取{max_rows}行、{max_cols}列（本表声明{rows}行、{cols}列），请分批导入",
+    "Sheet too large: at most {max_rows} rows and {max_cols} columns are read "
+    "(this sheet declares {rows} rows and {cols} columns); split the file",
+)

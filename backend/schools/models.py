@@ -30,7 +30,8 @@ class School(TimestampMixin, Base):
     monthly_fee_cap_fen: Mapped[int] = mapped_column(sa.Integer, default=8000)
     # Days after a pupil's last term ends before their personal data is anonymised.
     retention_days: Mapped[int] = mapped_column(sa.Integer, default=365, server_default="365")
-    # R7: one lesson is 40 minutes in a primary school, 45 in a middle school.
+    # "primary" or "middle": how late service may run (R5: 18:30 or 19:00) and how long
+    # one lesson is (R7: 40 or 45 minutes).
     stage: Mapped[str] = mapped_column(sa.String(10), default="primary", server_default="primary")
 
 

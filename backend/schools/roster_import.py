@@ -17,12 +17,16 @@ from backend.auth.context import require_admin
 from backend.auth.scope import admin_school
 from backend.common.schemas import PHONE_RE, RELATION_ZH
 from backend.database import unit_of_work
-from backend.schools.errors import ImportUnreadable, StudentExists
+from backend.schools.errors import ImportTooLarge, ImportUnreadable, StudentExists
 from backend.schools.models import Grade, SchoolClass, Student
 from backend.schools.pupils import guardian_rows, replace_guardians, snapshot
 
 SHEET_NAME = "学生名单"
 MAX_ROWS = 5000
+# Rows read, empty ones included: a sheet may declare a row far below its data
+# (`<row r="200000000"/>`), and openpyxl fills every row in between.
+MAX_SHEET_ROWS = MAX_ROWS + 1000
+MAX_SHEET_COLS = 50
 # A small .xlsx can inflate enormously; refuse before openpyxl expands it.
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 COLUMNS = {  # header -> key; 优先类别 is optional
@@ -61,6 +65,12 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def _refuse_large(rows: int, cols: int) -> None:
+    """ImportTooLarge when a sheet declares (or reaches) more rows or columns than are read."""
+    if rows > MAX_SHEET_ROWS or cols > MAX_SHEET_COLS:
+        raise ImportTooLarge(max_rows=MAX_SHEET_ROWS, max_cols=MAX_SHEET_COLS, rows=rows, cols=cols)
+
+
 def _read_rows(data: bytes) -> list[tuple[int, dict]]:
     """(row number, {key: text}) of every non-empty data row; ImportUnreadable otherwise."""
     try:
@@ -74,7 +84,10 @@ def _read_rows(data: bytes) -> list[tuple[int, dict]]:
         raise ImportUnreadable() from exc
     try:
         sheet = book[SHEET_NAME] if SHEET_NAME in book.sheetnames else book.worksheets[0]
-        rows = sheet.iter_rows(min_row=1, values_only=True)
+        _refuse_large(sheet.max_row or 0, sheet.max_column or 0)
+        rows = sheet.iter_rows(
+            min_row=1, max_row=MAX_SHEET_ROWS + 1, max_col=MAX_SHEET_COLS, values_only=True
+        )
         header, header_at = None, 0
         for number, values in enumerate(rows, start=1):
             names = [_text(v).replace("*", "").replace(" ", "") for v in values]
@@ -91,13 +104,15 @@ def _read_rows(data: bytes) -> list[tuple[int, dict]]:
         where = {COLUMNS[h]: i for i, h in enumerate(header) if h in COLUMNS}
         out = []
         for number, values in enumerate(rows, start=header_at + 1):
+            if number > MAX_SHEET_ROWS:  # counted whether the row is empty or not
+                _refuse_large(number, sheet.max_column or 0)
             cells = {key: _text(values[i]) if i < len(values) else "" for key, i in where.items()}
             if any(cells.values()):
                 out.append((number, cells))
                 if len(out) > MAX_ROWS:
                     raise ImportUnreadable(f"超过{MAX_ROWS}行，请分批导入")
         return out
-    except ImportUnreadable:
+    except (ImportUnreadable, ImportTooLarge):
         raise
     except Exception as exc:
         raise ImportUnreadable() from exc

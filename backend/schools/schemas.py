@@ -43,6 +43,13 @@ class IdOut(ma.Schema):
     id = Id(required=True)
 
 
+STAGES = ("primary", "middle")
+_STAGE_DOC = (
+    "primary (小学: service ends by 18:30) or middle (初中: by 19:00); R5 checks every "
+    "term's service_end_time and calendar end times against it"
+)
+
+
 class SchoolIn(StrictSchema):
     name = Str(min_len=1, max_len=100, required=True)
     code = fields.String(
@@ -52,11 +59,22 @@ class SchoolIn(StrictSchema):
         ),
     )
     district_id = Int(allow_none=True, metadata={"description": "the overseeing district"})
+    stage = fields.String(
+        load_default="primary",
+        validate=validate.OneOf(STAGES),
+        metadata={"description": _STAGE_DOC},
+    )
 
 
-class SchoolPatchIn(StrictSchema):
-    name = Str(min_len=1, max_len=100)
-    district_id = Int(allow_none=True, metadata={"description": "null: no district"})
+class SchoolPatch(StrictSchema):
+    name = Str(min_len=1, max_len=100, metadata={"description": "platform admin only"})
+    district_id = Int(
+        allow_none=True, metadata={"description": "platform admin only; null: no district"}
+    )
+    stage = fields.String(
+        validate=validate.OneOf(STAGES),
+        metadata={"description": _STAGE_DOC + " (the school's office or the platform)"},
+    )
 
 
 class SchoolOut(ma.Schema):
@@ -65,7 +83,7 @@ class SchoolOut(ma.Schema):
     code = fields.String()
     district_id = fields.Integer(allow_none=True)
     monthly_fee_cap_fen = fields.Integer()
-    stage = fields.String(metadata={"description": "primary | middle: lesson length (R7)"})
+    stage = fields.String(metadata={"description": _STAGE_DOC})
     created_at = Instant()
 
 

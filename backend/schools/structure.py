@@ -14,17 +14,19 @@ from backend.schools.models import Grade, School, SchoolClass
 from backend.schools.placement import check_district
 
 
-def create_school(name: str, code: str, district_id: int | None = None) -> dict:
+def create_school(
+    name: str, code: str, district_id: int | None = None, stage: str = "primary"
+) -> dict:
     """Platform admin: a new school, optionally in a district (409 school_code_taken)."""
     actor = require_platform_admin(require_admin())
     with unit_of_work() as session:
         check_district(session, district_id)
         if session.scalar(sa.select(School.id).where(School.code == code)):
             raise SchoolCodeTaken()
-        row = School(name=name.strip(), code=code, district_id=district_id)
+        row = School(name=name.strip(), code=code, district_id=district_id, stage=stage)
         session.add(row)
         flush_unique(session, SchoolCodeTaken)
-        after = {"name": row.name, "code": code, "district_id": district_id}
+        after = {"name": row.name, "code": code, "district_id": district_id, "stage": stage}
         audit(session, "school.create", row.id, row.id, after=after, actor=actor)
         return {"id": row.id}
 

@@ -50,7 +50,11 @@ class Applications(MethodView):
     @blp.arguments(ApplicationIn)
     @blp.response(201, ApplicationBriefOut)
     @blp.alt_response(404, description="Not my child, or a term of another school")
-    @blp.alt_response(409, description="application_exists, signup_closed, student_left")
+    @blp.alt_response(
+        409,
+        description="application_exists, signup_closed, student_left, signup_not_ready "
+        "(the term has no agreement yet; its signup_state is not_ready)",
+    )
     @blp.alt_response(422, description="agreement_required, validation_error")
     def post(self, data):
         """Apply for a pupil bound to me (R1/R2): inside the sign-up window, agreeing to an

@@ -7,6 +7,12 @@ from backend.errors import define
 SignupClosed = define(
     "signup_closed", 409, "当前不在报名时间内", "Sign-up is not open for this term"
 )
+SignupNotReady = define(
+    "signup_not_ready",
+    409,
+    "学校尚未发布本学期的服务协议，暂不能报名",
+    "The school has not published this term's service agreement; sign-up is not available",
+)
 AgreementRequired = define(
     "agreement_required",
     422,

@@ -185,7 +185,9 @@ def finalize(school_id: int, term_id: int) -> dict:
             raise NoPublication()
         moment = now()
         if moment < pub.ends_at:
-            raise PublicityNotOver(errors={"ends_at": [pub.ends_at.isoformat()]})
+            # +08:00 to the second, like every other instant of the API
+            ends_at = pub.ends_at.astimezone(SCHOOL_TZ).isoformat(timespec="seconds")
+            raise PublicityNotOver(errors={"ends_at": [ends_at]})
         apps = list(
             session.scalars(
                 sa.select(Application)

@@ -21,12 +21,14 @@ from backend.signup.errors import (
     ApplicationExists,
     ApplicationStateConflict,
     SignupClosed,
+    SignupNotReady,
     StudentLeft,
     TermOver,
 )
 from backend.signup.models import Application, ReviewStep
 from backend.signup.transitions import move
 from backend.terms.models import Agreement, Term
+from backend.terms.queries import has_agreement
 
 
 def create_application(data: dict, client_ip: str | None) -> dict:
@@ -42,6 +44,8 @@ def create_application(data: dict, client_ip: str | None) -> dict:
         moment = now()
         if not term.signup_opens_at <= moment < term.signup_closes_at:
             raise SignupClosed()
+        if not has_agreement(session, term.id):
+            raise SignupNotReady()
         if district_queries.plan_requirement(session, term.school_id, term.id):
             raise PlanNotApproved()
         agreement = (

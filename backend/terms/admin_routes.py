@@ -32,14 +32,18 @@ class Terms(MethodView):
     @blp.response(200, TermOut(many=True))
     @blp.paginate(Page)
     def get(self, school_id):
-        """The school's terms, newest first."""
+        """The school's terms, newest first, each with its `signup_state` and `warnings`
+        (no_agreement, holiday_data_missing)."""
         return service.admin_terms(school_id)
 
     @blp.arguments(TermIn)
     @blp.response(201, TermOut)
     def post(self, data, school_id):
         """Create a term. Windows must be in order; a monthly fee above the school's cap
-        is refused (422 fee_above_cap); terms of one school may not overlap (409)."""
+        is refused (422 fee_above_cap); terms of one school may not overlap (409); the service
+        may not end after 18:30 at a primary school or 19:00 at a middle school (422
+        service_end_too_late, R5). The answer carries `warnings`: until its agreement is
+        published a term's sign-up is not_ready for families."""
         return service.create_term(school_id, data)
 
 
@@ -47,7 +51,9 @@ class Terms(MethodView):
 class TermItem(MethodView):
     @blp.response(200, TermOut)
     def get(self, school_id, term_id):
-        """One term with its current agreement."""
+        """One term with its current agreement, `signup_state` and `warnings`: no_agreement
+        (families cannot sign up yet) and holiday_data_missing (a year of the term has no
+        official holiday data: its public holidays count as service days until overridden)."""
         return service.admin_term(school_id, term_id)
 
     @blp.arguments(TermPatch)
@@ -63,7 +69,8 @@ class TermCalendar(MethodView):
     @blp.response(200, CalendarDayOut(many=True))
     @blp.paginate(Page)
     def get(self, query, school_id, term_id):
-        """Every date of the term: service day or not, end time, and why."""
+        """Every date of the term: service day or not, end time, and why. Dates of a year
+        without official holiday data (source weekdays_only) carry a `warning`."""
         return service.admin_calendar(school_id, term_id, query.get("start"), query.get("end"))
 
 
@@ -72,7 +79,8 @@ class TermCalendarDay(MethodView):
     @blp.arguments(CalendarDayIn)
     @blp.response(200, CalendarDayOut)
     def put(self, data, school_id, term_id, day):
-        """Override one date (a closure, a make-up day, a seasonal end time)."""
+        """Override one date (a closure, a make-up day, a seasonal end time; R5 bounds the
+        end time by the school's stage, 422 service_end_too_late)."""
         return service.set_calendar_day(school_id, term_id, _parse_day(day), data)
 
 

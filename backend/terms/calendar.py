@@ -19,6 +19,23 @@ def is_official_workday(day: date) -> tuple[bool, str]:
         return day.weekday() < 5, "weekdays_only"
 
 
+def uncovered_years(start: date, end: date) -> list[int]:
+    """Years between the dates that the holiday data does not cover (weekdays only there)."""
+    return [
+        year
+        for year in range(start.year, end.year + 1)
+        if is_official_workday(date(year, 1, 1))[1] == "weekdays_only"
+    ]
+
+
+def _unverified_note() -> str:
+    from backend.errors import wants_english
+
+    if wants_english():
+        return "No official holiday data for this year yet: counted as a weekday, check it"
+    return "该年法定节假日尚未收录：暂按周一至周五计算，请核对"
+
+
 def _days(start: date, end: date):
     day = start
     while day <= end:
@@ -56,6 +73,7 @@ def calendar(session, term: Term, start: date | None = None, end: date | None = 
                     "service_end_time": row.service_end_time or term.service_end_time,
                     "source": "override",
                     "note": row.note,
+                    "warning": None,
                 }
             )
         else:
@@ -66,6 +84,7 @@ def calendar(session, term: Term, start: date | None = None, end: date | None = 
                     "service_end_time": term.service_end_time,
                     "source": source,
                     "note": None,
+                    "warning": _unverified_note() if source == "weekdays_only" else None,
                 }
             )
     return out

@@ -19,3 +19,9 @@ InvalidReviewLevels = define(
     "审核层级须按 班级→年级→学校 顺序且以学校层级结束",
     "Review levels must follow class -> grade -> school and end at school",
 )
+ServiceEndTooLate = define(
+    "service_end_too_late",
+    422,
+    "{stage_zh}课后服务最晚{latest}结束",
+    "A {stage} school's service must end by {latest}",
+)

@@ -52,6 +52,17 @@ class AgreementOut(StrictSchema):
     created_at = Instant()
 
 
+class TermWarningOut(StrictSchema):
+    code = fields.String(
+        metadata={
+            "description": "no_agreement (sign-up cannot work until an agreement is published) "
+            "or holiday_data_missing (a year of the term has no official holiday data)"
+        }
+    )
+    message = fields.String()
+    years = fields.List(fields.Integer(), metadata={"description": "holiday_data_missing only"})
+
+
 class TermOut(StrictSchema):
     id = fields.Integer()
     school_id = fields.Integer()
@@ -73,6 +84,20 @@ class TermOut(StrictSchema):
     pickup_cutoff_time = fields.Time(format="%H:%M")
     pickup_grace_minutes = fields.Integer()
     agreement = fields.Nested(AgreementOut, allow_none=True)
+    signup_state = fields.String(
+        metadata={
+            "description": "upcoming, open, closed, or not_ready: the window is open but the "
+            "school has published no agreement yet, so families cannot sign up (the term is "
+            "not offered as open)"
+        }
+    )
+    signup_state_reason = fields.String(
+        allow_none=True, metadata={"description": "Why sign-up is not open, for display"}
+    )
+    warnings = fields.List(
+        fields.Nested(TermWarningOut),
+        metadata={"description": "Admin API only: what the office should fix or check"},
+    )
     signup_blocked_reason = fields.String(
         allow_none=True,
         metadata={
@@ -99,6 +124,13 @@ class CalendarDayOut(StrictSchema):
         }
     )
     note = fields.String(allow_none=True)
+    warning = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Set on weekdays_only dates: the year has no official holiday "
+            "data yet, so public holidays and make-up days are not known; check and override"
+        },
+    )
 
 
 class CalendarQuery(StrictSchema):

@@ -10,7 +10,6 @@ from backend.audit.service import record
 from backend.auth.context import current_actor, require_user
 from backend.auth.scope import admin_school
 from backend.database import get_session, unit_of_work
-from backend.districts import queries as district_queries
 from backend.errors import NotFound
 from backend.schools.models import School
 from backend.terms import calendar as cal
@@ -19,29 +18,12 @@ from backend.terms.errors import (
     FeeAboveCap,
     InvalidReviewLevels,
     InvalidTermDates,
+    ServiceEndTooLate,
     TermOverlap,
 )
 from backend.terms.models import DEFAULT_REVIEW_LEVELS, Agreement, CalendarOverride, Term
-
-FIELDS = (
-    "name",
-    "starts_on",
-    "ends_on",
-    "signup_opens_at",
-    "signup_closes_at",
-    "selection_mode",
-    "selection_opens_at",
-    "selection_closes_at",
-    "publicity_days",
-    "review_levels",
-    "review_overdue_days",
-    "max_courses_per_student",
-    "billing_mode",
-    "base_fee_fen",
-    "service_end_time",
-    "pickup_cutoff_time",
-    "pickup_grace_minutes",
-)
+from backend.terms.queries import STAGE_ZH, latest_service_end
+from backend.terms.views import latest_agreement, snapshot, term_view
 
 
 def _months(start: date, end: date) -> int:
@@ -59,7 +41,7 @@ def _yuan(fen: int) -> str:
     return f"{fen / 100:.2f}".rstrip("0").rstrip(".")
 
 
-def _validate(session, term: Term, school: School) -> None:
+def _validate(session, term: Term, school: School, *, check_end: bool = True) -> None:
     errors = {}
     if term.ends_on < term.starts_on:
         errors["ends_on"] = ["结束日期早于开始日期"]
@@ -73,6 +55,8 @@ def _validate(session, term: Term, school: School) -> None:
         errors["selection_opens_at"] = ["选课须在学期结束前开始"]
     if errors:
         raise InvalidTermDates(errors=errors)
+    if check_end:
+        check_service_end(school, term.service_end_time, "service_end_time")
     levels = list(term.review_levels or [])
     ordered = [lvl for lvl in DEFAULT_REVIEW_LEVELS if lvl in levels]
     if levels != ordered or not levels or levels[-1] != "school":
@@ -96,8 +80,16 @@ def _validate(session, term: Term, school: School) -> None:
         raise TermOverlap()
 
 
-def snapshot(term: Term) -> dict:
-    return {name: getattr(term, name) for name in FIELDS}
+def check_service_end(school: School, end, field: str) -> None:
+    """R5: service ends by 18:30 at a primary school, by 19:00 at a middle school."""
+    latest = latest_service_end(school.stage)
+    if end is not None and end > latest:
+        raise ServiceEndTooLate(
+            stage=school.stage,
+            stage_zh=STAGE_ZH.get(school.stage, school.stage),
+            latest=latest.strftime("%H:%M"),
+            errors={field: [f"最晚{latest.strftime('%H:%M')}"]},
+        )
 
 
 def create_term(school_id: int, data: dict) -> Term:
@@ -117,7 +109,7 @@ def create_term(school_id: int, data: dict) -> Term:
             school_id=school.id,
             after=snapshot(term),
         )
-    return term
+        return term_view(session, term, office=True)
 
 
 def update_term(school_id: int, term_id: int, data: dict) -> Term:
@@ -127,7 +119,8 @@ def update_term(school_id: int, term_id: int, data: dict) -> Term:
         before = snapshot(term)
         for key, value in data.items():
             setattr(term, key, value)
-        _validate(session, term, school)
+        # R5 holds a changed end time; a term made before the rule stays editable.
+        _validate(session, term, school, check_end="service_end_time" in data)
         record(
             session,
             action="term.update",
@@ -137,7 +130,7 @@ def update_term(school_id: int, term_id: int, data: dict) -> Term:
             before=before,
             after=snapshot(term),
         )
-    return term
+        return term_view(session, term, office=True)
 
 
 def _term_of(session, school_id: int, term_id: int) -> Term:
@@ -147,36 +140,21 @@ def _term_of(session, school_id: int, term_id: int) -> Term:
     return term
 
 
-def admin_terms(school_id: int) -> list[Term]:
+def admin_terms(school_id: int) -> list[dict]:
+    """The school's terms, newest first, each with its sign-up state and warnings."""
     session = get_session()
     admin_school(session, current_actor(), school_id)
-    return list(
-        session.scalars(
-            sa.select(Term).where(Term.school_id == school_id).order_by(Term.starts_on.desc())
-        )
+    terms = session.scalars(
+        sa.select(Term).where(Term.school_id == school_id).order_by(Term.starts_on.desc())
     )
+    return [term_view(session, t, office=True) for t in terms]
 
 
 def admin_term(school_id: int, term_id: int) -> dict:
-    """The term for the office, with why sign-up may still be shut by the district."""
+    """One term for the office, with the warnings it should act on."""
     session = get_session()
     admin_school(session, current_actor(), school_id)
-    out = with_agreement(session, _term_of(session, school_id, term_id))
-    out["signup_blocked_reason"] = district_queries.plan_requirement(session, school_id, term_id)
-    return out
-
-
-def latest_agreement(session, term_id: int) -> Agreement | None:
-    return session.scalar(
-        sa.select(Agreement).where(Agreement.term_id == term_id).order_by(Agreement.version.desc())
-    )
-
-
-def with_agreement(session, term: Term) -> dict:
-    out = snapshot(term)
-    out["id"], out["school_id"] = term.id, term.school_id
-    out["agreement"] = latest_agreement(session, term.id)
-    return out
+    return term_view(session, _term_of(session, school_id, term_id), office=True)
 
 
 def add_agreement(school_id: int, term_id: int, data: dict) -> Agreement:
@@ -212,10 +190,11 @@ def agreements(school_id: int, term_id: int) -> list[Agreement]:
 
 def set_calendar_day(school_id: int, term_id: int, day: date, data: dict) -> dict:
     with unit_of_work() as session:
-        admin_school(session, current_actor(), school_id)
+        school = admin_school(session, current_actor(), school_id)
         term = _term_of(session, school_id, term_id)
         if not term.starts_on <= day <= term.ends_on:
             raise DateOutsideTerm()
+        check_service_end(school, data.get("service_end_time"), "service_end_time")
         row = cal.overrides(session, term.id, day, day).get(day)
         before = None
         if row is None:
@@ -268,7 +247,7 @@ def app_terms() -> list[dict]:
     terms = session.scalars(
         sa.select(Term).where(Term.school_id.in_(schools)).order_by(Term.starts_on.desc())
     )
-    return [with_agreement(session, t) for t in terms]
+    return [term_view(session, t) for t in terms]
 
 
 def app_term(term_id: int) -> Term:
@@ -281,7 +260,7 @@ def app_term(term_id: int) -> Term:
 
 
 def app_term_view(term_id: int) -> dict:
-    return with_agreement(get_session(), app_term(term_id))
+    return term_view(get_session(), app_term(term_id))
 
 
 def app_calendar(term_id: int, start=None, end=None) -> list[dict]:

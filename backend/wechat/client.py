@@ -12,6 +12,8 @@ import threading
 import requests
 from flask import current_app
 from redis.exceptions import LockError
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 from wechatpy.client import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
@@ -96,6 +98,12 @@ class KehouWeChatClient(WeChatClient):
         )
         self.base_url = base_url
         self.API_BASE_URL = base_url + "cgi-bin/"
+        # A connection that could not be opened (refused, reset during the handshake) is
+        # tried once more: nothing was sent, so even a POST is safe to repeat. Twenty
+        # callers opening connections at once sometimes lost one this way.
+        retry = Retry(total=1, connect=1, read=0, redirect=0, status=0, other=0)
+        for scheme in ("http://", "https://"):
+            self._http.mount(scheme, HTTPAdapter(max_retries=retry))
         self._redis = redis
         self._settings = settings
         self._lock_name = f"{namespace}:{appid}:token-lock"

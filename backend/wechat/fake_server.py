@@ -41,7 +41,7 @@ class FakeWeChat:
         self.sent_messages: list[dict] = []
         self.issued_session_keys: list[str] = []
         self._reset_state()
-        self._httpd = ThreadingHTTPServer((host, port), _Handler)
+        self._httpd = _Server((host, port), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.fake = self
         bound_host, bound_port = self._httpd.server_address[:2]
@@ -248,6 +248,12 @@ class FakeWeChat:
             )
             msgid = self._msgid
         return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of callers (twenty threads in
+    # the gateway test, a class of parents at once in dev) overflowed it.
+    request_queue_size = 128
 
 
 class _Handler(BaseHTTPRequestHandler):

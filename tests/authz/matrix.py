@@ -36,6 +36,7 @@ from tests.authz.roles import (
     app,
     public,
 )
+from tests.images import JPEG
 
 S = "/admin/api/v1/schools/{school_id}"
 T = S + "/terms/{term_id}"
@@ -207,7 +208,7 @@ APP_ROWS = [
         "POST",
         "/api/v1/students/{student_id}/pickup-persons/{person_id}/photo",
         (GA,),
-        form={"file": b"\xff\xd8\xff\xe0" + b"\x00" * 64},
+        form={"file": JPEG},
     ),
     app("GET", "/api/v1/students/{student_id}/self-leave", (GA,)),
     app("PUT", "/api/v1/students/{student_id}/self-leave", (GA,), json={"allowed": False}),

@@ -13,10 +13,10 @@ from backend.schools.models import RosterGuardian
 from backend.terms.calendar import is_service_day
 from backend.terms.models import CalendarOverride
 from tests import factories as f
+from tests.images import JPEG
 
 # Cut-off and service end late in the evening: "before the cutoff" whenever tests run.
 LATE = time(23, 59, 59)
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 # The target pupil of each school: distinctive, so a response that leaks them is visible.
 TARGET = {"a": ("欧阳靖宇", "ZA900001"), "b": ("司马明哲", "ZB900001")}
 LOTTERY_SEED = "authz-matrix-seed"

@@ -46,6 +46,10 @@ def test_only_the_platform_creates_districts_or_moves_schools(client, db):
         assert client.post(f"{ADMIN}/districts", json=body, headers=headers).status_code == 403
     moved = client.patch(f"{ADMIN}/schools/{w.a_id}", json={"district_id": None}, headers=w.da)
     assert moved.status_code == 403
+    own = client.patch(f"{ADMIN}/schools/{w.a_id}", json={"district_id": None}, headers=w.s.office)
+    assert (own.status_code, own.json["error"]) == (403, "forbidden")
+    renamed = client.patch(f"{ADMIN}/schools/{w.a_id}", json={"name": "x"}, headers=w.s.office)
+    assert renamed.status_code == 403
     assert client.get(f"{ADMIN}/districts", headers=w.s.office).status_code == 403
     mine = client.get(f"{ADMIN}/districts", headers=w.da)
     assert [d["id"] for d in mine.json] == [w.d.id]

@@ -268,6 +268,30 @@ def test_manual_adjustment(client, db):
     assert_totals_consistent(db)
 
 
+def test_adjustment_may_not_make_a_total_negative(client, db):
+    s = setup(db)
+    generate(client, s)
+    issue_all(client, s)
+    st = statement_of(db, s.kids[0])
+    url = f"{ADMIN}/{s.sid}/statements/{st.id}/adjustments"
+    r = client.post(url, json={"amount_fen": -99999999, "description": "x"}, headers=s.office)
+    assert r.status_code == 422 and r.json["error"] == "statement_total_negative", r.json
+    assert "80.00" in r.json["message"] and "-999999.99" in r.json["message"]
+    assert "amount_fen" in r.json["errors"]
+    db.refresh(st)
+    assert st.total_fen == 8000 and st.status == "issued"
+    r = client.post(url, json={"amount_fen": -8001, "description": "x"}, headers=s.office)
+    assert r.status_code == 422
+    # down to zero is allowed (a full waiver), and a charge on top of it again
+    r = client.post(url, json={"amount_fen": -8000, "description": "全免"}, headers=s.office)
+    assert r.status_code == 201 and r.json["total_fen"] == 0
+    r = client.post(url, json={"amount_fen": -1, "description": "x"}, headers=s.office)
+    assert r.status_code == 422
+    r = client.post(url, json={"amount_fen": 100, "description": "补收"}, headers=s.office)
+    assert r.status_code == 201 and r.json["total_fen"] == 100
+    assert_totals_consistent(db)
+
+
 def test_period_validation(client, db):
     s = setup(db)
     for bad in ("2026-9", "2027-03", "term", "2026-13"):

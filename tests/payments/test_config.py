@@ -74,3 +74,43 @@ def test_production_payment_start_is_503(client, db, app, monkeypatch):
     r = start(client, s)
     assert r.status_code == 503 and r.json["error"] == "payments_unavailable"
     assert "微信支付" in r.json["message"]
+
+
+def _fake():
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        mchid="1900000109",
+        appid="wx-demo",
+        apiv3_key="k" * 32,
+        merchant_private_pem="-",
+        merchant_serial="S",
+        platform_public_pem="-",
+        platform_key_id="P",
+        base_url="http://127.0.0.1:1",
+    )
+
+
+@pytest.mark.parametrize(
+    "env, url",
+    [
+        ({}, "http://127.0.0.1:5000/api/v1/payments/wechat/notify"),
+        ({"KEHOU_DEV_PORT": "5150"}, "http://127.0.0.1:5150/api/v1/payments/wechat/notify"),
+        (
+            {"KEHOU_DEV_HOST": "0.0.0.0", "KEHOU_DEV_PORT": "5151"},
+            "http://127.0.0.1:5151/api/v1/payments/wechat/notify",
+        ),
+        (
+            {"KEHOU_DEV_HOST": "192.168.1.9", "KEHOU_DEV_PORT": "8000"},
+            "http://192.168.1.9:8000/api/v1/payments/wechat/notify",
+        ),
+        ({"FLASK_RUN_PORT": "5152"}, "http://127.0.0.1:5152/api/v1/payments/wechat/notify"),
+        (
+            {"KEHOU_DEV_PORT": "5150", "WECHAT_PAY_NOTIFY_URL": "https://tunnel.example/n"},
+            "https://tunnel.example/n",
+        ),
+    ],
+)
+def test_fake_pay_notifies_the_dev_servers_own_address(env, url):
+    # A dev server on port 5150 was paid at the fake while the notice went to port 5000.
+    assert cfg.fake_config(_fake(), env).notify_url == url

@@ -6,9 +6,8 @@ import io
 from datetime import time
 
 from backend.notifications import worker
+from tests.images import JPEG
 from tests.pickup.conftest import build
-
-JPEG = b"\xff\xd8\xff\xe0" + b"\x10" * 500
 
 
 def test_a_whole_afternoon(client, db, app, fake_wechat):
@@ -86,7 +85,7 @@ def test_a_whole_afternoon(client, db, app, fake_wechat):
     assert seen.json["student"]["name"] == kid.name
     assert seen.json["notice"]["kind"] == "early" and seen.json["warnings"] == []
     face = client.get(seen.json["person"]["photo_url"], headers=a.h_gate)
-    assert face.status_code == 200 and face.data == JPEG
+    assert face.status_code == 200 and face.data.startswith(b"\xff\xd8\xff")
     done = client.post(
         "/api/v1/gate/handoffs",
         json={"qr_token": code["qr_token"], "outcome": "released"},

@@ -10,7 +10,7 @@ from backend.audit.models import AuditLog
 from backend.notifications.models import OutboxMessage
 from backend.pickup.models import AttendanceRecord, LeaveDay, LeaveRequest
 from tests import factories as f
-from tests.pickup.conftest import close_on, serve_on
+from tests.pickup.conftest import add_person, close_on, issue_code, serve_on
 
 LEAVE = "/api/v1/leave-requests"
 
@@ -249,3 +249,40 @@ def test_guardian_withdraws_a_pending_request(client, db, pk):
         ).status_code
         == 403
     )
+
+
+def test_pupil_released_at_the_gate_cannot_be_marked_absent(client, db, pk):
+    a = pk.a
+    person = add_person(client, a)
+    code = issue_code(client, a, person["id"])
+    r = client.post(
+        "/api/v1/gate/handoffs",
+        json={"code": code["code"], "outcome": "released"},
+        headers=a.h_gate,
+    )
+    assert r.status_code == 201, r.json
+    body = {
+        "records": [
+            {"student_id": a.kid.id, "status": "absent"},
+            {"student_id": a.classmate.id, "status": "present"},
+        ]
+    }
+    r = client.put(_att(a), json=body, headers=a.h_teacher)
+    assert r.status_code == 409 and r.json["error"] == "attendance_contradicts_release", r.json
+    assert r.json["errors"]["student_ids"] == [a.kid.id] and str(a.kid.id) in r.json["message"]
+    assert db.scalar(sa.select(sa.func.count()).select_from(AttendanceRecord)) == 0  # all or none
+    body["records"][0]["status"] = "present"
+    assert client.put(_att(a), json=body, headers=a.h_teacher).status_code == 200
+
+
+def test_pupil_released_by_the_teacher_cannot_be_marked_absent(client, db, pk):
+    a = pk.a
+    base = f"/api/v1/classes/{a.classes[0].id}/dismissal"
+    r = client.post(f"{base}/{a.classmate.id}/release", json={}, headers=a.h_teacher)
+    assert r.status_code in (200, 201), r.json
+    r = client.put(
+        _att(a),
+        json={"records": [{"student_id": a.classmate.id, "status": "absent"}]},
+        headers=a.h_teacher,
+    )
+    assert r.status_code == 409 and r.json["errors"]["student_ids"] == [a.classmate.id]

@@ -407,3 +407,27 @@ def test_six_digit_codes_are_unique_among_the_schools_active_codes(client, db, p
     assert third["code"] == first["code"]
     r = client.post(VERIFY, json={"code": first["code"]}, headers=a.h_gate)
     assert r.status_code == 200 and r.json["code"]["id"] == third["id"]
+
+
+def test_verify_shows_the_notices_pickup_person_as_the_guardian_sees_it(client, db, pk):
+    a = pk.a
+    person = add_person(client, a)
+    other = add_person(client, a, name="李叔叔", relation="other")
+    for named in (person, other):
+        client.post(
+            "/api/v1/pickup-notices",
+            json={
+                "student_id": a.kid.id,
+                "date": pk.today.isoformat(),
+                "kind": "regular",
+                "pickup_person_id": named["id"],
+            },
+            headers=a.h_parent,
+        )
+        guardian = client.get("/api/v1/pickup-notices", headers=a.h_parent).json[0]
+        code = issue_code(client, a, person["id"])
+        r = client.post(VERIFY, json={"code": code["code"]}, headers=a.h_gate)
+        assert r.status_code == 200, r.json
+        assert r.json["notice"]["pickup_person"] == guardian["pickup_person"]
+        assert r.json["notice"]["pickup_person"]["id"] == named["id"]
+    assert r.json["warnings"] == ["person_differs_from_notice"]

@@ -17,9 +17,8 @@ from backend.pickup.models import (
     PickupNotice,
     PickupPerson,
 )
+from tests.images import JPEG
 from tests.pickup.conftest import add_person, build, issue_code
-
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 
 def _endpoints(w, objs):

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from datetime import timedelta
 
 import sqlalchemy as sa
+from PIL import Image
 
 from backend.audit.models import AuditLog
 from backend.notifications.models import OutboxMessage
 from backend.pickup.models import HandoffCode, PickupPerson, PickupPersonPhoto
+from tests.images import JPEG, PNG, jpeg
 from tests.pickup.conftest import add_person, issue_code
-
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 
 
 def _outbox(db, kind):
@@ -81,6 +82,9 @@ def test_bad_input_is_422_and_writes_nothing(client, db, pk):
         {**good, "photo_url": "http://example.com/a.jpg"},
         {**good, "name": ""},
         {**good, "name": "长" * 51},
+        {**good, "name": "王\u202e奶奶"},
+        {**good, "name": "王奶奶\x00"},
+        {**good, "phone": "1351234567\u0668"},
         {k: v for k, v in good.items() if k != "phone"},
     ):
         r = client.post(url, json=bad, headers=a.h_parent)
@@ -137,7 +141,7 @@ def test_photo_upload_sniffed_and_served_to_the_right_people(client, db, pk):
     assert url.startswith(f"/api/v1/students/{a.kid.id}/pickup-persons/{person['id']}/photo")
     for headers in (a.h_parent, a.h_other_parent, a.h_gate, a.h_teacher):
         got = client.get(url, headers=headers)
-        assert got.status_code == 200 and got.data == PNG
+        assert got.status_code == 200 and got.data.startswith(b"\x89PNG")
         assert got.headers["Content-Type"] == "image/png"
         assert got.headers["X-Content-Type-Options"] == "nosniff"
     for headers in (pk.b.h_gate, pk.b.h_parent, pk.b.h_teacher, a.h_committee):
@@ -197,3 +201,66 @@ def test_self_leave_permission(client, db, pk):
     assert client.put(url, json={"allowed": 1}, headers=a.h_parent).status_code == 422
     assert client.put(url, json={"allowed": False}, headers=pk.b.h_parent).status_code == 404
     assert client.put(url, json={"allowed": False}, headers=a.h_teacher).status_code == 404
+
+
+def _exif_with_gps() -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # Make
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (39.0, 54.0, 27.0), 3: "E", 4: (116.0, 23.0, 50.0)})
+    return exif.tobytes()
+
+
+def test_photo_is_reencoded_without_exif_or_gps(client, db, pk):
+    a = pk.a
+    person = add_person(client, a)
+    uploaded = jpeg(size=(40, 30), exif=_exif_with_gps())
+    assert Image.open(io.BytesIO(uploaded)).getexif().get_ifd(0x8825)  # GPS is in the upload
+    r = _upload(client, a, person["id"], uploaded)
+    assert r.status_code == 200, r.json
+    served = client.get(r.json["photo_url"], headers=a.h_gate).data
+    image = Image.open(io.BytesIO(served))
+    assert image.format == "JPEG" and image.size == (40, 30)
+    assert dict(image.getexif()) == {} and b"Exif" not in served and b"SpyCam" not in served
+    stored = db.scalar(sa.select(PickupPersonPhoto))
+    assert stored.data == served and stored.size == len(served)
+
+
+def test_large_photo_is_scaled_down(client, db, pk):
+    a = pk.a
+    person = add_person(client, a)
+    r = _upload(client, a, person["id"], jpeg(size=(3200, 1000)))
+    assert r.status_code == 200, r.json
+    served = client.get(r.json["photo_url"], headers=a.h_parent).data
+    assert Image.open(io.BytesIO(served)).size == (1600, 500)
+
+
+def test_photo_that_does_not_decode_is_422(client, db, pk):
+    a = pk.a
+    person = add_person(client, a)
+    for data in (
+        b"\xff\xd8\xff<html><script>alert(1)</script></html>",
+        b"\xff\xd8\xff\xe0" + b"\x00" * 200,
+        b"\x89PNG\r\n\x1a\n" + b"\x00" * 200,
+        PNG[:40],  # a truncated real PNG
+    ):
+        r = _upload(client, a, person["id"], data)
+        assert r.status_code == 422 and r.json["error"] == "photo_unreadable", (data, r.json)
+    assert db.scalar(sa.select(sa.func.count()).select_from(PickupPersonPhoto)) == 0
+
+
+def test_pixel_bomb_is_refused_before_decoding(client, db, pk):
+    # A 100000 x 100000 PNG header: a few bytes that would decode to 30 GB.
+    ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    data = (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", len(ihdr))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+        + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
+    a = pk.a
+    person = add_person(client, a)
+    r = _upload(client, a, person["id"], data)
+    assert r.status_code == 422 and r.json["error"] == "photo_too_many_pixels", r.json

@@ -10,6 +10,7 @@ from backend.audit.models import AuditLog
 from backend.auth.models import AuthSession
 from backend.common.clock import today
 from backend.database import Base
+from backend.pickup.models import PickupPerson
 from backend.privacy.policy import STUDENT_TABLES
 from backend.schools.models import GuardianLink, RosterGuardian, Student
 from backend.signup.models import Application
@@ -58,6 +59,54 @@ def test_export_contains_my_family_only_with_other_phones_masked(client, db):
     assert "猪八戒" not in r.get_data(as_text=True)
     assert other.id not in [c["student"]["id"] for c in data["children"]]
     assert db.scalar(sa.select(AuditLog.action).where(AuditLog.action == "privacy.export"))
+
+
+def test_export_masks_a_co_guardians_entries_and_leaves_out_their_address(client, db):
+    s, kid, mum = _family(db)
+    dad = f.user(db, phone="13600000002")
+    f.guardian_of(db, dad, kid, relation="father")
+    term = f.term(db, s)
+    application = f.application(db, term, kid, dad)
+    application.client_ip = "203.0.113.7"
+    db.add_all(
+        [
+            PickupPerson(
+                student_id=kid.id,
+                school_id=s.id,
+                name="爷爷",
+                relation="grandfather",
+                phone="13700000077",
+                created_by=dad.id,
+            ),
+            PickupPerson(
+                student_id=kid.id,
+                school_id=s.id,
+                name="外婆",
+                relation="grandmother",
+                phone="13700000088",
+                created_by=mum.id,
+            ),
+        ]
+    )
+    db.flush()
+    mine = client.get("/api/v1/me/data-export", headers=f.auth(db, user_row=mum))
+    assert mine.status_code == 200
+    records = mine.json["children"][0]["records"]
+    assert sorted(p["phone"] for p in records["pickup_persons"]) == [
+        "137****0077",
+        "13700000088",
+    ]
+    assert "client_ip" not in records["applications"][0]
+    assert "203.0.113.7" not in mine.get_data(as_text=True)
+    assert "13700000077" not in mine.get_data(as_text=True)
+    # the co-guardian who entered them sees them in full in their own export
+    theirs = client.get("/api/v1/me/data-export", headers=f.auth(db, user_row=dad)).json
+    records = theirs["children"][0]["records"]
+    assert sorted(p["phone"] for p in records["pickup_persons"]) == [
+        "137****0088",
+        "13700000077",
+    ]
+    assert records["applications"][0]["client_ip"] == "203.0.113.7"
 
 
 def test_deletion_request_flow_anonymises_but_keeps_fee_records(client, db):

@@ -229,6 +229,11 @@ def test_import_template(client, world):
     r = client.get(f"{BASE}/{sid}/students/import-template", headers=world.office_a)
     assert r.status_code == 200
     assert r.mimetype.endswith("spreadsheetml.sheet")
+    disposition = r.headers["Content-Disposition"]
+    assert 'filename="roster-template.xlsx"' in disposition
+    assert "filename*=UTF-8''%E5%AD%A6%E7%94%9F%E5%90%8D%E5%8D%95%E6%A8%A1%E6%9D%BF.xlsx" in (
+        disposition
+    )
     import io
 
     import openpyxl

@@ -183,3 +183,82 @@ def test_missing_file_field_is_422(client, world):
         content_type="multipart/form-data",
     )
     assert r.status_code == 422 and "file" in r.json["errors"]
+
+
+def _crafted_xlsx(sheet_data: str, dimension: str | None = None) -> bytes:
+    """A minimal hand-written .xlsx (a few hundred bytes) around the given <sheetData>."""
+    import io
+    import zipfile
+
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/workbook.xml": (
+            f'<workbook {ns} xmlns:r="{rel}"><sheets>'
+            '<sheet name="学生名单" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f"<worksheet {ns}>{dim}<sheetData>{sheet_data}</sheetData></worksheet>"
+        ),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return out.getvalue()
+
+
+HEADER_ROW = "".join(
+    f'<c r="{col}1" t="inlineStr"><is><t>{text}</t></is></c>'
+    for col, text in zip(
+        "ABCDEF", ("学号", "姓名", "班级", "家长姓名", "家长手机", "关系"), strict=True
+    )
+)
+
+
+def test_sheet_declaring_a_far_row_is_refused_without_reading_it(client, world, db):
+    # Empty rows count: openpyxl fills every row up to r=200000000 (minutes of CPU before).
+    data = _crafted_xlsx(f'<row r="1">{HEADER_ROW}</row><row r="200000000"/>')
+    assert len(data) < 2000
+    r = upload(client, world.a["school"].id, data, world.office_a)
+    assert r.status_code == 422, r.json
+    assert r.json["error"] == "import_too_large"
+    assert "6000" in r.json["message"]
+
+
+def test_sheet_whose_dimension_is_beyond_the_limit_is_refused(client, world, db):
+    data = _crafted_xlsx(f'<row r="1">{HEADER_ROW}</row>', dimension="A1:XFD200000000")
+    r = upload(
+        client,
+        world.a["school"].id,
+        data,
+        world.office_a,
+    )
+    assert r.status_code == 422 and r.json["error"] == "import_too_large"
+    r = upload(
+        client,
+        world.a["school"].id,
+        _crafted_xlsx(f'<row r="1">{HEADER_ROW}</row>', dimension="A1:F1"),
+        world.office_a,
+    )
+    assert r.status_code == 200 and r.json["created"] == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -103,6 +104,9 @@ def test_finalize_only_after_the_posting(scene, db, app, fake_wechat):
     pub_id = scene.client.post(scene.admin("/publication"), headers=scene.h("office")).json["id"]
     r = scene.client.post(scene.admin("/publication/finalize"), headers=scene.h("office"))
     assert r.status_code == 409 and r.json["error"] == "publicity_not_over"
+    # +08:00 to the second, as every other instant of the API
+    ends_at = r.json["errors"]["ends_at"][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", ends_at), ends_at
     assert {db.get(Application, i).state for i in ids} == {"in_publicity"}
     pub = db.get(Publication, pub_id)
     pub.starts_at, pub.ends_at = now() - timedelta(days=4), now() - timedelta(days=1)

@@ -7,6 +7,7 @@ from argon2 import PasswordHasher
 
 from backend.auth.models import AdminAccount, User
 from backend.auth.passwords import check_strength
+from backend.common.clock import today
 from backend.database import Base
 from backend.demo import seed as demo_seed
 from backend.schools.models import GuardianLink, RoleGrant, School, Student
@@ -70,3 +71,56 @@ def test_seed_demo_command(app, db):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "DEMO01" in result.output
+
+
+def test_seed_demo_leaves_a_running_term_every_endpoint_can_show(app, db, client):
+    from backend.auth.models import AdminAccount as Admin
+    from backend.signup.models import Application
+    from tests import factories as f
+
+    for _ in range(2):  # idempotent: the second run adds nothing
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+        if _ == 0:
+            first = _counts(db)
+    assert _counts(db) == first
+    assert "courses" in result.output and "enrolled" in result.output
+
+    parent = f.auth(db, user_row=db.scalar(sa.select(User).where(User.openid == "o_demo_parent")))
+    terms = client.get("/api/v1/terms", headers=parent).json
+    assert len(terms) == 1
+    term = terms[0]
+    assert term["signup_state"] == "open" and term["agreement"]["version"] == 1
+    assert term["starts_on"] <= str(today()) <= term["ends_on"]
+    # every demo pupil but 王小明 (scripts/demo signs him up) is enrolled
+    states = dict(
+        db.execute(
+            sa.select(Student.name, Application.state).join(
+                Application, Application.student_id == Student.id
+            )
+        ).all()
+    )
+    assert len(states) == 11 and set(states.values()) == {"enrolled"}
+    assert "王小明" not in states
+    children = {
+        c["name"]: c["student_id"] for c in client.get("/api/v1/me/children", headers=parent).json
+    }
+    statements = client.get(
+        f"/api/v1/students/{children['王小红']}/statements", headers=parent
+    ).json
+    assert statements and statements[0]["status"] == "issued"
+    courses = client.get(
+        f"/api/v1/terms/{term['id']}/courses",
+        query_string={"student_id": children["王小红"]},
+        headers=parent,
+    ).json
+    assert {c["kind"] for c in courses} == {"tutoring", "enrichment"}
+    office = f.auth(
+        db, admin_row=db.scalar(sa.select(Admin).where(Admin.username == "demo-office"))
+    )
+    view = client.get(
+        f"/admin/api/v1/schools/{term['school_id']}/terms/{term['id']}", headers=office
+    )
+    assert view.json["warnings"] == [] or [w["code"] for w in view.json["warnings"]] == [
+        "holiday_data_missing"
+    ]

@@ -235,3 +235,34 @@ def test_dev_default_starts_the_embedded_fake():
 def test_production_never_starts_a_fake():
     with pytest.raises(ConfigError):
         make_wechat(_bare_app(), Settings(env="production", wechat_api_base_url=""))
+
+
+def test_a_connection_refused_once_is_tried_again(app, fake_wechat, monkeypatch):
+    # Twenty callers opening connections at once once lost one (ConnectionError at caller
+    # 10): a connection that never opened sent nothing, so the gateway tries it once more.
+    from urllib3.connection import HTTPConnection
+    from urllib3.exceptions import NewConnectionError
+
+    real = HTTPConnection._new_conn
+    refused = []
+
+    def flaky(self):
+        if not refused:
+            refused.append(self.port)
+            raise NewConnectionError(self, "Connection refused (simulated)")
+        return real(self)
+
+    monkeypatch.setattr(HTTPConnection, "_new_conn", flaky)
+    gw = _standalone(app, fake_wechat, fakeredis.FakeRedis(server=fakeredis.FakeServer()))
+    assert gw.get_phone_number("demo-phone-13800138000") == "13800138000"
+    assert refused and fake_wechat.token_fetches == 1
+
+
+def test_a_failing_server_is_not_hammered(app, fake_wechat):
+    # The retry is for connections only: an answer (even a 500) is final.
+    gw = _standalone(app, fake_wechat, fakeredis.FakeRedis(server=fakeredis.FakeServer()))
+    gw.get_phone_number("demo-phone-13800138000")
+    fake_wechat.fail_next(1, "500")
+    with pytest.raises(WeChatUnavailable):
+        gw.get_phone_number("demo-phone-13800138001")
+    assert gw.get_phone_number("demo-phone-13800138002") == "13800138002"

@@ -50,7 +50,6 @@ ROWS = [
         DD + "/complaints/{complaint_id}/reply",
         json={"text": "督办意见", "resolution": "resolved"},
     ),
-    admin("PATCH", S, (PL,), rest=403, json={"name": "改名学校"}),
     admin("POST", F, json={"kind": "emergency_plan", "title": "应急预案", "body": "正文"}),
     admin("GET", F),
     admin("GET", F + "/annual-report-draft", query={"year": "2026"}),
