@@ -200,7 +200,7 @@ def _ensure_enrolled(session, school: School, term: Term) -> int:
 
 def _ensure_statements(school_id: int, term: Term) -> int:
     """This month's statements, generated and issued once by the office's use cases."""
-    from backend.fees import ledger
+    from backend.fees import issuing
     from backend.fees.models import Statement
 
     period = today().strftime("%Y-%m")
@@ -212,7 +212,7 @@ def _ensure_statements(school_id: int, term: Term) -> int:
     if have:
         return have
     try:
-        ledger.generate(school_id, term.id, period)
-        return ledger.issue_period(school_id, term.id, period)["issued"]
+        issuing.generate(school_id, term.id, period)
+        return issuing.issue_period(school_id, term.id, period)["issued"]
     except DomainError:  # e.g. a month without service days: the office generates later
         return 0
