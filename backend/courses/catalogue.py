@@ -16,6 +16,7 @@ from backend.courses.errors import (
     ProviderInactive,
 )
 from backend.courses.models import Course, Provider
+from backend.courses.queries import weekly_minutes
 from backend.database import get_session, unit_of_work
 from backend.errors import NotFound
 
@@ -153,12 +154,6 @@ def get(school_id: int, term_id: int, course_id: int) -> dict:
     return view(session, row)
 
 
-def _weekly_minutes(course: Course) -> int:
-    start = course.start_time.hour * 60 + course.start_time.minute
-    end = course.end_time.hour * 60 + course.end_time.minute
-    return (end - start) * len(course.weekdays)
-
-
 def balance(school_id: int, term_id: int) -> dict:
     """Weekly minutes of homework help (the "1") against enrichment (the "X"), and the
     warnings the office must see: X under half of the weekly time (R7), fewer than three
@@ -171,9 +166,7 @@ def balance(school_id: int, term_id: int) -> dict:
     courses = list(
         session.scalars(sa.select(Course).where(Course.term_id == term.id, Course.status == "open"))
     )
-    minutes = {"tutoring": 0, "enrichment": 0}
-    for course in courses:
-        minutes[course.kind] += _weekly_minutes(course)
+    minutes = weekly_minutes(courses)
     total = minutes["tutoring"] + minutes["enrichment"]
     share = round(minutes["enrichment"] * 100 / total) if total else None
     warnings = []

@@ -79,3 +79,46 @@ def fee_courses(session, term_id: int, student_ids=None) -> dict[int, list[tuple
     for student_id, name, fee in session.execute(stmt):
         out[student_id].append((name, fee))
     return dict(out)
+
+
+def weekly_minutes(courses) -> dict[str, int]:
+    """{"tutoring": m, "enrichment": m}: weekly minutes of homework help (the "1") and of
+    enrichment (the "X") over the given courses (R7)."""
+    minutes = {"tutoring": 0, "enrichment": 0}
+    for course in courses:
+        start = course.start_time.hour * 60 + course.start_time.minute
+        end = course.end_time.hour * 60 + course.end_time.minute
+        minutes[course.kind] += (end - start) * len(course.weekdays)
+    return minutes
+
+
+def enrichment_shares(session, term_ids) -> dict[int, float | None]:
+    """{term id: enrichment share of the weekly minutes of its open courses} (R7: >= 0.5)."""
+    by_term: dict[int, list] = defaultdict(list)
+    rows = session.execute(
+        sa.select(
+            Course.term_id, Course.kind, Course.weekdays, Course.start_time, Course.end_time
+        ).where(Course.term_id.in_(list(term_ids)), Course.status == "open")
+    )
+    for row in rows:  # courses, not pupils: a few dozen per school
+        by_term[row.term_id].append(row)
+    out = {}
+    for term_id, courses in by_term.items():
+        minutes = weekly_minutes(courses)
+        total = minutes["tutoring"] + minutes["enrichment"]
+        out[term_id] = round(minutes["enrichment"] / total, 4) if total else None
+    return out
+
+
+def active_provider_counts(session, school_ids, moment) -> dict[int, int]:
+    """{school id: providers active and not barred at `moment`} (R12: at least 3)."""
+    rows = session.execute(
+        sa.select(Provider.school_id, sa.func.count())
+        .where(
+            Provider.school_id.in_(list(school_ids)),
+            Provider.status == "active",
+            sa.or_(Provider.blacklisted_until.is_(None), Provider.blacklisted_until <= moment),
+        )
+        .group_by(Provider.school_id)
+    )
+    return dict(rows.all())

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from backend.common.clock import SCHOOL_TZ
 from backend.notifications.outbox import enqueue
 from backend.pickup.errors import NotAServiceDay, NotEnrolled
-from backend.pickup.models import LeaveDay, LeaveRequest
+from backend.pickup.models import LeaveDay, LeaveRequest, PickupAlert
 from backend.schools.models import RoleGrant, SchoolClass, Student
 from backend.signup import queries as signup_queries
 from backend.terms import calendar as cal
@@ -117,3 +117,25 @@ def notify_users(session, user_ids, *, kind: str, payload: dict, school_id: int)
 def class_name(session, class_id: int) -> str:
     klass = session.get(SchoolClass, class_id)
     return klass.name if klass else ""
+
+
+def late_pickup_counts(session, since: dict[int, date], until: date) -> dict[int, int]:
+    """{school id: pupils not collected by service end + grace, counted per day} from each
+    school's `since` day to `until` (one grouped query: a row per school-day)."""
+    if not since:
+        return {}
+    rows = session.execute(
+        sa.select(PickupAlert.school_id, PickupAlert.day, sa.func.count())
+        .where(
+            PickupAlert.school_id.in_(list(since)),
+            PickupAlert.day >= min(since.values()),
+            PickupAlert.day <= until,
+            PickupAlert.kind == "overdue",
+        )
+        .group_by(PickupAlert.school_id, PickupAlert.day)
+    )
+    out: dict[int, int] = {}
+    for school_id, day, n in rows:
+        if day >= since[school_id]:
+            out[school_id] = out.get(school_id, 0) + n
+    return out

@@ -111,3 +111,13 @@ def enrolment_spans(session, term_id: int, since: date, student_ids=None) -> lis
         Span(sid, _local_day(joined), _local_day(left) if state == "withdrawn" else None)
         for sid, state, joined, left in session.execute(stmt)
     ]
+
+
+def enrolled_counts(session, term_ids) -> dict[int, int]:
+    """{term id: pupils enrolled now} in one grouped query."""
+    rows = session.execute(
+        sa.select(Application.term_id, sa.func.count())
+        .where(Application.term_id.in_(list(term_ids)), Application.state == "enrolled")
+        .group_by(Application.term_id)
+    )
+    return dict(rows.all())
