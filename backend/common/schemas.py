@@ -111,8 +111,9 @@ _PHONE_MSG = "请输入11位手机号"
 
 
 def _full_phone(value: str) -> None:
-    """ValidationError unless the whole value is an 11-digit mainland mobile number."""
-    if not re.fullmatch(PHONE_RE, value or ""):
+    """ValidationError for what the pattern alone lets through (a trailing newline); the
+    pattern reports everything else, so a bad number gets one message, not two."""
+    if re.match(PHONE_RE, value or "") and not re.fullmatch(PHONE_RE, value or ""):
         raise ma.ValidationError(_PHONE_MSG)
 
 
