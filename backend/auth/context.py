@@ -15,9 +15,19 @@ from backend.database import get_session
 from backend.errors import Forbidden, Unauthorized, define
 
 SessionExpired = define("session_expired", 401, "登录已过期，请重新登录", "Session expired")
+TotpEnrollmentRequired = define(
+    "totp_enrollment_required",
+    403,
+    "请先设置动态验证码（身份验证器）后再使用管理后台",
+    "Set up TOTP (an authenticator app) before using the admin API",
+)
 
 APP_PREFIX = "/api/v1"
 ADMIN_PREFIX = "/admin/api/v1"
+# What an admin session without a proven second factor may reach: enrol TOTP, or leave.
+ENROLMENT_ENDPOINTS = frozenset(
+    {"admin_auth.totp_setup", "admin_auth.totp_confirm", "admin_auth.logout"}
+)
 # Idle admin sessions are touched at most this often, to keep reads cheap.
 _TOUCH_EVERY = timedelta(seconds=60)
 
@@ -45,6 +55,8 @@ class Actor:
     session_id: int
     school_id: int | None = None  # admin only; None = platform admin
     grants: list[Grant] = field(default_factory=list)
+    # Admin only: TOTP proven in this session (else it may only enrol TOTP).
+    second_factor: bool = True
 
     def grants_of(self, role: str) -> list[Grant]:
         return [gr for gr in self.grants if gr.role == role]
@@ -101,8 +113,18 @@ def authenticate() -> None:
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     if token:
         g.actor = _actor_from_token(token, audience)
+        _require_second_factor(g.actor)
     elif not _view_is_public():
         raise Unauthorized()
+
+
+def _require_second_factor(actor: Actor | None) -> None:
+    """DESIGN: password + TOTP. An admin session without TOTP may only enrol it."""
+    if actor is None or actor.kind != "admin" or actor.second_factor:
+        return
+    if request.endpoint in ENROLMENT_ENDPOINTS or _view_is_public():
+        return
+    raise TotpEnrollmentRequired()
 
 
 def _actor_from_token(token: str, audience: str) -> Actor | None:
@@ -131,7 +153,13 @@ def _actor_from_token(token: str, audience: str) -> Actor | None:
         if row.last_seen_at is None or moment - row.last_seen_at > _TOUCH_EVERY:
             row.last_seen_at = moment
             session.commit()
-        actor = Actor("admin", admin.id, row.id, school_id=admin.school_id)
+        actor = Actor(
+            "admin",
+            admin.id,
+            row.id,
+            school_id=admin.school_id,
+            second_factor=row.second_factor_at is not None,
+        )
         session.rollback()
         return actor
     actor = Actor("user", row.user_id, row.id, grants=load_grants(session, row.user_id))
