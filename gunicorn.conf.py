@@ -11,6 +11,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+# Production checks unless the environment says otherwise (create_app() also defaults to
+# production: the fakes never run by omission).
+os.environ.setdefault("KEHOU_ENV", "production")
+
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "")
@@ -34,7 +38,8 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 1000)
 preload_app = False
 # The 1 MiB body limit is enforced by the app (413); keep gunicorn's header limits.
 limit_request_line = 8190
-# Behind a reverse proxy on the same host or network: trust its X-Forwarded-* headers.
+# Behind a reverse proxy: gunicorn trusts its X-Forwarded-Proto from these addresses; the
+# client address the app sees comes from TRUSTED_PROXY_HOPS (werkzeug ProxyFix in the app).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proxy_allow_ips = forwarded_allow_ips
 # Temporary worker heartbeat files in memory (containers often have a slow /tmp).

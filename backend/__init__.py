@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask, send_from_directory
 from sqlalchemy.orm import sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.common.schemas import MAX_ID
 from backend.settings import Settings
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
         ACCESS_LOG=settings.extra.get("access_log", True),
     )
+    app.wsgi_app = TrustedProxies(app.wsgi_app, settings)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     # Ids are 32-bit in the database: a larger one in a path is simply not found (404),
@@ -101,6 +103,28 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+class TrustedProxies:
+    """werkzeug's ProxyFix for TRUSTED_PROXY_HOPS proxies (none by default).
+
+    Behind nginx every request comes from the proxy: without this, rate limits keyed by
+    address become one global bucket and R2's recorded client address is the proxy's.
+    Only as many X-Forwarded-For entries as there are trusted hops are believed; the hop
+    count is read per request so a test can change it.
+    """
+
+    def __init__(self, wsgi_app, settings: Settings):
+        self.wsgi_app, self.settings, self._fixes = wsgi_app, settings, {}
+
+    def __call__(self, environ, start_response):
+        hops = self.settings.trusted_proxy_hops
+        if not hops:
+            return self.wsgi_app(environ, start_response)
+        fix = self._fixes.get(hops)
+        if fix is None:
+            fix = self._fixes[hops] = ProxyFix(self.wsgi_app, x_for=hops, x_proto=hops)
+        return fix(environ, start_response)
 
 
 def _serve_swagger_assets(app: Flask) -> None:

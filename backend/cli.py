@@ -13,6 +13,7 @@ CLI_MODULES = [
     "backend.audit.cli",
     "backend.pickup.cli",
     "backend.payments.cli",
+    "backend.common.cli",
     "backend.complaints.cli",
     "backend.surveys.cli",
 ]

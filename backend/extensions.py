@@ -81,7 +81,10 @@ app_api = KehouApi(
 admin_api = KehouApi(
     spec_kwargs=_spec_kwargs(
         "Kehou admin API",
-        "The school office and platform administration API. Same error shape as the app API.",
+        "The school office and platform administration API. Same error shape as the app API. "
+        "Sign-in is password + TOTP: a session of an admin without TOTP enrolled may only "
+        "enrol it (POST /auth/totp/setup, /auth/totp/confirm) or log out; every other "
+        "endpoint answers it 403 `totp_enrollment_required`.",
     ),
     config_prefix="ADMIN",
 )

@@ -13,8 +13,21 @@ DEMO_APPID = "wxdemo0000000000"
 DEMO_SECRET = "demo-secret"
 
 
+ENVIRONMENTS = ("production", "development", "testing")
+
+
 class ConfigError(RuntimeError):
     """The environment does not describe a runnable service."""
+
+
+def _hops(value: str) -> int:
+    """TRUSTED_PROXY_HOPS as a small non-negative integer (empty: 0)."""
+    value = value.strip()
+    if not value:
+        return 0
+    if not value.isdigit() or int(value) > 10:
+        raise ConfigError(f"TRUSTED_PROXY_HOPS must be a whole number 0-10, not {value!r}")
+    return int(value)
 
 
 def _dev_secret() -> str:
@@ -47,6 +60,8 @@ class Settings:
     rate_limit_default: str = "120/minute"
     rate_limit_login: str = "300/minute"
     log_json: bool = True
+    # How many reverse proxies in front of the app append to X-Forwarded-For (0: none).
+    trusted_proxy_hops: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -61,7 +76,9 @@ class Settings:
     def from_env(cls, **overrides) -> Settings:
         env = os.environ
         s = cls(
-            env=env.get("KEHOU_ENV", "development"),
+            # Production unless said otherwise: the fakes and the generated dev secret need
+            # an explicit KEHOU_ENV=development (or testing), never a forgotten variable.
+            env=env.get("KEHOU_ENV", "production").strip().lower() or "production",
             database_url=env.get("DATABASE_URL", ""),
             redis_url=env.get("REDIS_URL", ""),
             secret_key=env.get("SECRET_KEY", ""),
@@ -69,6 +86,7 @@ class Settings:
             wechat_secret=env.get("WECHAT_SECRET", DEMO_SECRET),
             wechat_api_base_url=env.get("WECHAT_API_BASE_URL", ""),
             log_json=env.get("LOG_JSON", "1") != "0",
+            trusted_proxy_hops=_hops(env.get("TRUSTED_PROXY_HOPS", "")),
         )
         for key, value in overrides.items():
             setattr(s, key, value)
@@ -76,6 +94,10 @@ class Settings:
         return s
 
     def validate(self) -> None:
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(
+                f"KEHOU_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}"
+            )
         if self.is_production:
             missing = [
                 name
@@ -92,7 +114,12 @@ class Settings:
             if len(self.secret_key) < 32 and "SECRET_KEY" not in missing:
                 missing.append("SECRET_KEY (at least 32 characters)")
             if missing:
-                raise ConfigError("production needs: " + ", ".join(missing))
+                raise ConfigError(
+                    "production needs: "
+                    + ", ".join(missing)
+                    + " (KEHOU_ENV is production unless set; KEHOU_ENV=development runs the"
+                    " built-in fakes)"
+                )
         if not self.secret_key:
             self.secret_key = _dev_secret()
         if not self.database_url:

@@ -40,7 +40,8 @@ def database_url() -> str:
     if not url:
         from backend.settings import Settings
 
-        url = Settings.from_env().database_url
+        # Only the embedded dev database is a sensible fallback here.
+        url = Settings.from_env(env="development").database_url
     return url
 
 

@@ -18,6 +18,10 @@ from backend import create_app
 from backend.database import Base
 from backend.settings import Settings
 
+# create_app() and Settings.from_env() default to production checks; the suite runs the
+# fakes on purpose (tests that check the production default unset this themselves).
+os.environ.setdefault("KEHOU_ENV", "testing")
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_URL = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL") or ""

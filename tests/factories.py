@@ -109,24 +109,35 @@ def grant(db, user_row, school_row, role, **kw) -> RoleGrant:
     return row
 
 
-def admin(db, school_row=None, username=None) -> AdminAccount:
+# Factory admins have TOTP enrolled, as every admin must (DESIGN: password + TOTP).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def admin(db, school_row=None, username=None, *, totp=True) -> AdminAccount:
+    """An office account; totp=False: one that has not enrolled TOTP yet."""
     row = AdminAccount(
         username=username or f"admin{n()}",
         password_hash="!unusable",
         school_id=school_row.id if school_row else None,
+        totp_secret=TOTP_SECRET if totp else None,
+        totp_enabled=totp,
     )
     db.add(row)
     db.flush()
     return row
 
 
-def auth(db, *, user_row=None, admin_row=None) -> dict:
-    """Authorization header for a user or an admin, as if they had signed in."""
+def auth(db, *, user_row=None, admin_row=None, second_factor=True) -> dict:
+    """Authorization header for a user or an admin, as if they had signed in.
+
+    An admin's session is a full one (password and TOTP proven) unless second_factor=False
+    (a session that may only enrol TOTP)."""
     with APP.app_context():
         tokens = open_session(
             db,
             user_id=user_row.id if user_row else None,
             admin_id=admin_row.id if admin_row else None,
+            second_factor=second_factor,
         )
     db.flush()
     return {"Authorization": f"Bearer {tokens['access_token']}"}

@@ -22,10 +22,14 @@ blp = Blueprint(
     "admin_auth",
     __name__,
     url_prefix="/admin/api/v1/auth",
-    description="Office sign-in: password (argon2), lockout after 5 failures, TOTP, idle expiry.",
+    description=(
+        "Office sign-in: password (argon2) + TOTP (required: a session without it may only "
+        "enrol), lockout per username and address after 5 failures, idle expiry."
+    ),
 )
 
-# Lockout already stops guessing one account; this keeps one name from being hammered.
+# The lockout stops guessing; this caps the hashing one address spends on one name.
+# Never per name alone: a stranger could then keep the real admin out.
 LOGIN_PER_USERNAME = "20/minute"
 
 
@@ -37,7 +41,7 @@ def _username_key() -> str:
     data = request.get_json(silent=True)
     name = data.get("username") if isinstance(data, dict) else None
     name = name.strip().lower()[:64] if isinstance(name, str) else ""
-    return f"admin-login:{name}"
+    return f"admin-login:{name}:{rate_key_by_address()}"
 
 
 @blp.route("/login", methods=["POST"])
@@ -47,12 +51,19 @@ def _username_key() -> str:
 @blp.arguments(AdminLoginIn)
 @blp.response(200, AdminTokenOut)
 @blp.alt_response(401, description="invalid_credentials, otp_required or invalid_otp")
-@blp.alt_response(423, description="account_locked (Retry-After says for how long)")
+@blp.alt_response(
+    423, description="account_locked: this username from this address (Retry-After: how long)"
+)
 def login(args):
     """Sign in with username, password and (once enrolled) the TOTP code.
 
-    Unknown usernames and wrong passwords get the same 401 `invalid_credentials`.
-    Five failures in a row lock the account for 15 minutes (423 `account_locked`).
+    Unknown usernames and wrong passwords get the same 401 `invalid_credentials`, in the
+    same time. Five failures (password or TOTP code) of one username from one client
+    address within 15 minutes lock that username for that address for 15 minutes (423
+    `account_locked`, Retry-After), an unknown username exactly like a known one; other
+    addresses are not locked out. `totp_enabled` false: the account has no TOTP yet and
+    this session may only enrol it (`/auth/totp/setup`, `/auth/totp/confirm`) or log out;
+    every other admin endpoint answers it 403 `totp_enrollment_required`.
     """
     return admin_service.login(
         args["username"], args["password"], args.get("otp"), request.remote_addr
@@ -76,7 +87,10 @@ def me():
 @blp.route("/totp/setup", methods=["POST"])
 @blp.response(200, TotpSetupOut)
 def totp_setup():
-    """Start TOTP enrolment: returns a new secret and its otpauth:// URI (shown once)."""
+    """Start TOTP enrolment: returns a new secret and its otpauth:// URI (shown once).
+
+    409 `totp_already_enabled` once enrolled: a password alone (a session without the
+    code) can never replace the authenticator."""
     return admin_service.totp_setup()
 
 
@@ -84,7 +98,9 @@ def totp_setup():
 @blp.arguments(AdminOtpIn)
 @blp.response(200, TotpStateOut)
 def totp_confirm(args):
-    """Confirm enrolment with a code from the app; from then on sign-in needs a code."""
+    """Confirm enrolment with a code from the app; from then on sign-in needs a code.
+
+    Also makes this session a full one (until then it may only enrol)."""
     return admin_service.totp_confirm(args["otp"])
 
 

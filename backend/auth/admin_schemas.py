@@ -25,6 +25,14 @@ class AdminTokenOut(ma.Schema):
     access_token = fields.String(required=True)
     expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
     token_type = fields.String(metadata={"example": "Bearer"})
+    totp_enabled = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "false: the session may only enrol TOTP (POST /auth/totp/setup, "
+            "then /auth/totp/confirm); every other endpoint answers 403 "
+            "totp_enrollment_required"
+        },
+    )
 
 
 class TotpSetupOut(ma.Schema):

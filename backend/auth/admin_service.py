@@ -5,14 +5,13 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from datetime import timedelta
 
 import pyotp
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from backend.audit.service import record
-from backend.auth import passwords
+from backend.auth import lockout, passwords
 from backend.auth.context import Actor, require_admin
 from backend.auth.errors import (
     AccountLocked,
@@ -38,8 +37,6 @@ from backend.schools.models import School
 
 log = logging.getLogger("kehou.admin_auth")
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 TOTP_ISSUER = "Kehou 课后服务"
 
 
@@ -73,7 +70,6 @@ def _insert_admin(
         school_id=school_id,
         district_id=district_id,
         totp_enabled=False,
-        failed_logins=0,
         active=True,
     )
     session.add(row)
@@ -129,50 +125,30 @@ def list_school_admins(school_id: int, page: int, page_size: int) -> tuple[list[
         return [admin_view(r) for r in rows], total
 
 
-def _locked_error(admin: AdminAccount) -> DomainError:
-    remaining = max(1, int((admin.locked_until - now()).total_seconds()))
+def _locked_error(until) -> DomainError:
+    remaining = max(1, int((until - now()).total_seconds()))
     minutes = (remaining + 59) // 60
     return AccountLocked(minutes=minutes, headers={"Retry-After": str(remaining)})
 
 
-def _register_failure(session, admin: AdminAccount, reason: str) -> DomainError:
-    # Atomic increment: concurrent wrong guesses all count, none is lost.
-    count = session.execute(
-        sa.update(AdminAccount)
-        .where(AdminAccount.id == admin.id)
-        .values(failed_logins=AdminAccount.failed_logins + 1)
-        .returning(AdminAccount.failed_logins)
-    ).scalar_one()
-    actor = Actor("admin", admin.id, 0, school_id=admin.school_id)
-    if count >= MAX_FAILURES:
-        until = now() + timedelta(minutes=LOCK_MINUTES)
-        # The counter restarts so that after the lock the account gets a fresh 5 tries.
-        session.execute(
-            sa.update(AdminAccount)
-            .where(AdminAccount.id == admin.id)
-            .values(locked_until=until, failed_logins=0)
-        )
-        session.refresh(admin)
-        record(
-            session,
-            action="admin.locked",
-            object_type="admin_account",
-            object_id=admin.id,
-            school_id=admin.school_id,
-            after={"locked_until": until, "reason": reason},
-            actor=actor,
-        )
-        return _locked_error(admin)
+def _register_failure(session, username: str, client_ip, admin, reason: str) -> DomainError:
+    """Count a failure of (username, address), whoever the username names; the fifth in
+    the window locks the pair (audited, for a known account and an unknown name alike)."""
+    until = lockout.register_failure(session, username, client_ip)
+    log.warning("admin sign-in failed: %r from %s (%s)", username[:64], client_ip, reason)
+    if until is None:
+        return InvalidOtp() if reason == "otp" else InvalidCredentials()
+    known = admin is not None and admin.active
     record(
         session,
-        action="admin.login_failed",
-        object_type="admin_account",
-        object_id=admin.id,
-        school_id=admin.school_id,
-        after={"failed_logins": count, "reason": reason},
-        actor=actor,
+        action="admin.locked",
+        object_type="admin_login",
+        object_id=username[:64],
+        school_id=admin.school_id if known else None,
+        after={"locked_until": until, "reason": reason, "client_ip": client_ip},
+        actor=Actor("admin", admin.id, 0, school_id=admin.school_id) if known else None,
     )
-    return InvalidOtp() if reason == "otp" else InvalidCredentials()
+    return _locked_error(until)
 
 
 def _matching_step(secret: str, otp: str) -> int | None:
@@ -202,31 +178,47 @@ def _otp_ok(admin: AdminAccount, otp: str) -> bool:
     return step is not None and _first_use(admin.id, step)
 
 
+def _check(session, admin, username, password, otp, client_ip) -> DomainError | None:
+    """Why this sign-in fails, or None. Every path verifies one argon2 hash: an unknown
+    or locked name takes as long as a wrong password."""
+    until = lockout.locked_until(session, username, client_ip)
+    if until is not None:
+        passwords.burn(password)
+        return _locked_error(until)
+    if admin is None or not admin.active:
+        passwords.burn(password)
+        return _register_failure(session, username, client_ip, admin, "password")
+    if not passwords.verify_password(admin.password_hash, password):
+        return _register_failure(session, username, client_ip, admin, "password")
+    if admin.totp_enabled and not otp:
+        return OtpRequired()
+    if admin.totp_enabled and not _otp_ok(admin, otp):
+        return _register_failure(session, username, client_ip, admin, "otp")
+    return None
+
+
 def login(username: str, password: str, otp: str | None, client_ip: str | None) -> dict:
-    """Sign an admin in. Failures are committed (they count) before the error is raised."""
+    """Sign an admin in. Failures are committed (they count) before the error is raised.
+
+    An account with TOTP gets a full session; one without gets a session that may only
+    enrol TOTP (context.authenticate refuses it everything else)."""
     username = normalize_username(username)
     with unit_of_work() as session:
         admin = session.scalar(sa.select(AdminAccount).where(AdminAccount.username == username))
-        outcome: dict | DomainError
-        if admin is None or not admin.active:
-            passwords.burn(password)
-            outcome = InvalidCredentials()
-        elif admin.locked_until is not None and admin.locked_until > now():
-            passwords.burn(password)
-            outcome = _locked_error(admin)
-        elif not passwords.verify_password(admin.password_hash, password):
-            outcome = _register_failure(session, admin, "password")
-        elif admin.totp_enabled and not otp:
-            outcome = OtpRequired()
-        elif admin.totp_enabled and not _otp_ok(admin, otp):
-            outcome = _register_failure(session, admin, "otp")
-        else:
+        outcome: dict | DomainError | None = _check(
+            session, admin, username, password, otp, client_ip
+        )
+        if outcome is None:
             if passwords.needs_rehash(admin.password_hash):
                 admin.password_hash = passwords.hash_password(password)
-            admin.failed_logins = 0
-            admin.locked_until = None
+            lockout.clear(session, username, client_ip)
             admin.last_login_at = now()
-            outcome = open_session(session, admin_id=admin.id, client_ip=client_ip)
+            outcome = open_session(
+                session,
+                admin_id=admin.id,
+                client_ip=client_ip,
+                second_factor=bool(admin.totp_enabled),
+            )
             record(
                 session,
                 action="admin.login",
@@ -236,12 +228,14 @@ def login(username: str, password: str, otp: str | None, client_ip: str | None) 
                 after={"totp": bool(admin.totp_enabled)},
                 actor=Actor("admin", admin.id, 0, school_id=admin.school_id),
             )
+            totp_enabled = bool(admin.totp_enabled)
     if isinstance(outcome, DomainError):
         raise outcome
     return {
         "access_token": outcome["access_token"],
         "expires_in": outcome["expires_in"],
         "token_type": outcome["token_type"],
+        "totp_enabled": totp_enabled,
     }
 
 
@@ -288,6 +282,7 @@ def totp_setup() -> dict:
 
 
 def totp_confirm(otp: str) -> dict:
+    """Turn TOTP on with a code from the app; this session becomes a full one."""
     actor = require_admin()
     with unit_of_work() as session:
         admin = session.get(AdminAccount, actor.id)
@@ -298,6 +293,10 @@ def totp_confirm(otp: str) -> dict:
         if not _otp_ok(admin, otp):
             raise TotpCodeMismatch()
         admin.totp_enabled = True
+        # The enrolment proved the second factor: this session becomes a full one.
+        current = session.get(AuthSession, actor.session_id)
+        if current is not None:
+            current.second_factor_at = now()
         record(
             session,
             action="admin.totp_enable",

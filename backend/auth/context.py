@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app, g, request
 
-from backend.auth.errors import SessionExpired
+from backend.auth.errors import SessionExpired, TotpEnrollmentRequired
 from backend.auth.models import AuthSession
 from backend.auth.tokens import read_access_token
 from backend.common.clock import now
@@ -17,6 +17,10 @@ from backend.errors import Forbidden, Unauthorized
 
 APP_PREFIX = "/api/v1"
 ADMIN_PREFIX = "/admin/api/v1"
+# What an admin session without a proven second factor may reach: enrol TOTP, or leave.
+ENROLMENT_ENDPOINTS = frozenset(
+    {"admin_auth.totp_setup", "admin_auth.totp_confirm", "admin_auth.logout"}
+)
 # Idle admin sessions are touched at most this often, to keep reads cheap.
 _TOUCH_EVERY = timedelta(seconds=60)
 
@@ -46,6 +50,8 @@ class Actor:
     school_id: int | None = None  # admin only; None = platform or district admin
     grants: list[Grant] = field(default_factory=list)
     district_id: int | None = None  # district admin (education bureau) only
+    # Admin only: TOTP proven in this session (else it may only enrol TOTP).
+    second_factor: bool = True
 
     def grants_of(self, role: str) -> list[Grant]:
         return [gr for gr in self.grants if gr.role == role]
@@ -106,8 +112,18 @@ def authenticate() -> None:
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     if token:
         g.actor = _actor_from_token(token, audience)
+        _require_second_factor(g.actor)
     elif not _view_is_public():
         raise Unauthorized()
+
+
+def _require_second_factor(actor: Actor | None) -> None:
+    """DESIGN: password + TOTP. An admin session without TOTP may only enrol it."""
+    if actor is None or actor.kind != "admin" or actor.second_factor:
+        return
+    if request.endpoint in ENROLMENT_ENDPOINTS or _view_is_public():
+        return
+    raise TotpEnrollmentRequired()
 
 
 def _actor_from_token(token: str, audience: str) -> Actor | None:
@@ -137,7 +153,12 @@ def _actor_from_token(token: str, audience: str) -> Actor | None:
             row.last_seen_at = moment
             session.commit()
         actor = Actor(
-            "admin", admin.id, row.id, school_id=admin.school_id, district_id=admin.district_id
+            "admin",
+            admin.id,
+            row.id,
+            school_id=admin.school_id,
+            second_factor=row.second_factor_at is not None,
+            district_id=admin.district_id,
         )
         session.rollback()
         return actor

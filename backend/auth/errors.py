@@ -50,3 +50,9 @@ RefreshTokenReused = define(
     "登录凭证已在别处使用，为保护账号安全已退出登录，请重新登录",
     "This refresh token was already used; the session was ended for safety, sign in again",
 )
+TotpEnrollmentRequired = define(
+    "totp_enrollment_required",
+    403,
+    "请先设置动态验证码（身份验证器）后再使用管理后台",
+    "Set up TOTP (an authenticator app) before using the admin API",
+)

@@ -40,8 +40,6 @@ class AdminAccount(TimestampMixin, Base):
     )
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_enabled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    failed_logins: Mapped[int] = mapped_column(sa.Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(TZDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
 
@@ -74,6 +72,29 @@ class AuthSession(TimestampMixin, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(40))
     client_ip: Mapped[str | None] = mapped_column(sa.String(64))
+    # Admin sessions: when the second factor (TOTP) was proven. Without it the session
+    # may only enrol TOTP (an account without TOTP signs in with its password alone).
+    second_factor_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
+class LoginThrottle(Base):
+    """Failed admin sign-ins of one username from one client address, and their lock.
+
+    Per username AND address: a stranger's wrong guesses lock only the stranger, never the
+    real admin elsewhere. Unknown usernames get rows too, so they answer exactly like
+    known ones (no 423 would otherwise tell which usernames exist).
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (sa.UniqueConstraint("username", "client_ip"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64))
+    client_ip: Mapped[str] = mapped_column(sa.String(64))
+    failures: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # Start of the current counting window; failures older than the window start anew.
+    window_started_at: Mapped[datetime] = mapped_column(TZDateTime, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(TZDateTime)
 
 
 class RefreshToken(TimestampMixin, Base):

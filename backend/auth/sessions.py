@@ -16,8 +16,12 @@ def _settings():
     return current_app.extensions["kehou"]["settings"]
 
 
-def open_session(session, *, user_id=None, admin_id=None, client_ip=None) -> dict:
-    """Create a session and its first tokens; the caller's unit of work commits."""
+def open_session(
+    session, *, user_id=None, admin_id=None, client_ip=None, second_factor=False
+) -> dict:
+    """Create a session and its first tokens; the caller's unit of work commits.
+
+    second_factor: an admin session whose TOTP was proven (else it may only enrol TOTP)."""
     settings = _settings()
     moment = now()
     kind = "admin" if admin_id else "user"
@@ -28,6 +32,7 @@ def open_session(session, *, user_id=None, admin_id=None, client_ip=None) -> dic
         expires_at=moment + timedelta(seconds=ttl),
         last_seen_at=moment,
         client_ip=client_ip,
+        second_factor_at=moment if admin_id and second_factor else None,
     )
     session.add(row)
     session.flush()

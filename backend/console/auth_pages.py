@@ -47,7 +47,7 @@ def login():
 @signed_in
 def totp():
     """Enrol the authenticator: a new secret and its QR code, then confirm with a code."""
-    if admin_service.me()["totp_enabled"]:
+    if g.actor.second_factor:
         return redirect(url_for("console.home"))
     error = None
     if request.method == "POST":

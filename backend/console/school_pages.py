@@ -58,7 +58,7 @@ def current_term(school_id: int):
     """The term running today, else the latest one (None for a school without terms)."""
     rows = terms.admin_terms(school_id)
     day = today()
-    running = [t for t in rows if t.starts_on <= day <= t.ends_on]
+    running = [t for t in rows if t["starts_on"] <= day <= t["ends_on"]]
     return (running or rows or [None])[0]
 
 
@@ -70,8 +70,8 @@ def dashboard(school_id):
     term = current_term(school_id)
     if term is None:
         return render_template("console/dashboard.html", school=school, term=None)
-    summary = reports.office_summary(school_id, term.id)
-    courses = catalogue.list_for_term(school_id, term.id)
+    summary = reports.office_summary(school_id, term["id"])
+    courses = catalogue.list_for_term(school_id, term["id"])
     figures = oversight.school_figures(school_id)
     return render_template(
         "console/dashboard.html",

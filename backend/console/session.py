@@ -13,7 +13,6 @@ from functools import wraps
 
 from flask import abort, current_app, g, redirect, request, url_for
 
-from backend.auth import admin_service
 from backend.auth.context import actor_from_admin_token
 from backend.errors import DomainError
 
@@ -72,7 +71,8 @@ def signed_in(view):
         if g.get("actor") is None:
             return redirect(url_for("console.login", next=request.path))
         check_csrf()
-        if request.endpoint != "console.totp" and not admin_service.me()["totp_enabled"]:
+        # A session that has not proved TOTP may only enrol it, as on the admin API.
+        if request.endpoint != "console.totp" and not g.actor.second_factor:
             return redirect(url_for("console.totp"))
         return view(*args, **kwargs)
 

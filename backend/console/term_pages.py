@@ -35,7 +35,7 @@ def terms_page(school_id):
             )
         )
         if term is not None:
-            return redirect(url_for("console.term_setup", school_id=school_id, term_id=term.id))
+            return redirect(url_for("console.term_setup", school_id=school_id, term_id=term["id"]))
     rows = terms.admin_terms(school_id)
     page = render_template(
         "console/terms.html", school=school, terms=rows, error=error, form=request.form

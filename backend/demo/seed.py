@@ -41,6 +41,12 @@ CLASS_NAMES = ("1班", "2班")
 ADMIN_PASSWORD = "Kehou-demo-2026"
 SCHOOL_ADMIN = "demo-office"
 PLATFORM_ADMIN = "demo-platform"
+# Fixed TOTP secrets (base32) of the demo admins, so a code can be made anywhere
+# (README; `flask totp-code`). Demo credentials for a local database only.
+ADMIN_TOTP = {
+    SCHOOL_ADMIN: "KEHOUDEMOOFFICEAKEHOUDEMOOFFICEA",
+    PLATFORM_ADMIN: "KEHOUDEMOPLATFRMKEHOUDEMOPLATFRM",
+}
 
 PARENT_OPENID = "o_demo_parent"
 PARENT_PHONE = "13800000001"
@@ -225,14 +231,16 @@ def ensure_staff(session: Session, demo: Demo) -> None:
 
 
 def ensure_admins(session: Session, demo: Demo) -> None:
-    """`demo-office` (school admin of the demo school) and `demo-platform`."""
+    """`demo-office` (school admin of the demo school) and `demo-platform`, with TOTP
+    enrolled (an admin without TOTP may only enrol it)."""
     for username, school_id in ((SCHOOL_ADMIN, demo.school.id), (PLATFORM_ADMIN, None)):
-        if _one(session, AdminAccount, username=username) is None:
-            session.add(
-                AdminAccount(
-                    username=username,
-                    password_hash=hash_password(ADMIN_PASSWORD),
-                    school_id=school_id,
-                )
+        row = _one(session, AdminAccount, username=username)
+        if row is None:
+            row = AdminAccount(
+                username=username,
+                password_hash=hash_password(ADMIN_PASSWORD),
+                school_id=school_id,
             )
-            session.flush()
+            session.add(row)
+        row.totp_secret, row.totp_enabled = ADMIN_TOTP[username], True
+        session.flush()

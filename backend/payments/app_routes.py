@@ -35,17 +35,30 @@ class StatementPayments(MethodView):
 
 @blp.route("/payments/wechat/notify", methods=["POST"])
 @public
-# WeChat Pay calls from a few addresses; a rush of payments must not meet a 429.
+# WeChat Pay calls from a few addresses; a rush of payments must not meet a 429. Only
+# unverified notifications count against an address (notify.UNVERIFIED_LIMIT).
 @limiter.exempt
 @blp.response(204, description="Verified and applied (or already applied)")
 @blp.alt_response(400, schema=WeChatNotifyAnswer, description="Does not match our order")
 @blp.alt_response(401, schema=WeChatNotifyAnswer, description="Signature not verified")
 @blp.alt_response(404, schema=WeChatNotifyAnswer, description="Unknown order or refund")
+@blp.alt_response(
+    429,
+    schema=WeChatNotifyAnswer,
+    description="Too many unverified notifications from this address (Retry-After)",
+)
 def wechat_pay_notify():
     """WeChat Pay's callback (payments and refunds). Verified with the platform key
     (timestamps older than 5 minutes refused), decrypted with the APIv3 key, checked
     against our order (mchid, appid, out_trade_no, amount, currency) and applied once
     however often it arrives. Answers in WeChat Pay's format ({"code": "FAIL",
-    "message"} on failure), the one exception to the error body."""
-    status, body = notify.handle(request.headers, request.get_data(cache=False))
-    return make_response(jsonify(body) if body else "", status)
+    "message"} on failure), the one exception to the error body. A notification whose
+    signature does not verify is logged and counted, never audited; more than 20 of them
+    from one address in 10 minutes get 429 (verified notifications are never limited)."""
+    status, body = notify.handle(
+        request.headers, request.get_data(cache=False), request.remote_addr
+    )
+    response = make_response(jsonify(body) if body else "", status)
+    if status == 429:
+        response.headers["Retry-After"] = str(notify.UNVERIFIED_WINDOW_SECONDS)
+    return response

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from backend.audit.service import record
 from backend.database import unit_of_work
 from backend.errors import DomainError
+from backend.extensions import get_redis
 from backend.fees import ledger
 from backend.payments.apply import (
     apply_paid,
@@ -22,9 +23,15 @@ from backend.payments.models import WeChatRefund
 
 log = logging.getLogger("kehou.payments")
 
+# Unverified notifications from one address: past this many in the window the address
+# gets 429 (verified ones are never limited: WeChat Pay's rush must always get through).
+UNVERIFIED_LIMIT = 20
+UNVERIFIED_WINDOW_SECONDS = 600
+METRIC_UNVERIFIED = "kehou:metrics:notify_unverified"
+
 
 class Rejected(Exception):
-    """A notification we refuse: HTTP status and the reason (logged and audited)."""
+    """A verified notification we refuse: HTTP status and the reason (logged and audited)."""
 
     def __init__(self, status: int, reason: str, school_id=None, ref=None):
         super().__init__(reason)
@@ -36,7 +43,38 @@ def _fail(status: int, message: str) -> tuple[int, dict]:
     return status, {"code": "FAIL", "message": message}
 
 
-def handle(headers, body: bytes) -> tuple[int, dict | None]:
+def _count_unverified(client_ip: str | None) -> int:
+    """Count one unverified notification (per address and in total); the address's count
+    in the current window, 0 when Redis is down (then nothing is limited)."""
+    key = f"kehou:notify-unverified:{client_ip or 'unknown'}"
+    try:
+        redis = get_redis()
+        redis.incr(METRIC_UNVERIFIED)
+        count = int(redis.incr(key))
+        if count == 1:
+            redis.expire(key, UNVERIFIED_WINDOW_SECONDS)
+        return count
+    except Exception:  # the limit is a guard, not the truth: verification already refused it
+        log.warning("redis unavailable: unverified notifications not counted")
+        return 0
+
+
+def _unverified(client_ip: str | None, exc: Exception) -> tuple[int, dict]:
+    """Log and count an unverified notification; never audited: anyone can send one, and
+    the audit chain is for what happened, not for what strangers claim."""
+    count = _count_unverified(client_ip)
+    log.warning(
+        "wechat pay notification not verified from %s (%s in window): %.200s",
+        client_ip,
+        count,
+        exc,
+    )
+    if count > UNVERIFIED_LIMIT:
+        return _fail(429, "too many unverified notifications")
+    return _fail(401, "签名验证失败")
+
+
+def handle(headers, body: bytes, client_ip: str | None = None) -> tuple[int, dict | None]:
     """(HTTP status, body) in WeChat Pay's format: 204 once applied (or already applied)."""
     try:
         gateway = get_gateway()
@@ -45,8 +83,7 @@ def handle(headers, body: bytes) -> tuple[int, dict | None]:
     try:
         event = gateway.parse_notification(headers, body)
     except NotificationRejected as exc:
-        _reject(Rejected(401, f"unverified: {exc}"))
-        return _fail(401, "签名验证失败")
+        return _unverified(client_ip, exc)
     kind = event.get("event_type", "")
     resource = event["resource"]
     try:

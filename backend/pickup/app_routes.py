@@ -174,5 +174,8 @@ class HandoffCodes(MethodView):
     @blp.alt_response(422, description="not_a_service_day, invalid_pickup_person")
     def post(self, data, student_id):
         """Today's single-use handoff code for one authorised person: a signed QR token and
-        a 6-digit fallback, valid until used or the day ends. A refused code is void."""
+        a 6-digit fallback, valid until used or the day ends. A refused code is void.
+        With an Idempotency-Key a repeat within 24 hours returns the same code; the stored
+        answer is sealed with that key (no code at rest), and after 24 hours the key
+        issues a new code."""
         return codes.issue_code(student_id, data["pickup_person_id"])

@@ -1,21 +1,18 @@
 """The gate: verify a code (pupil and person, with photos), then release or refuse.
 
 Every attempt is logged in gate_attempts, failures included: the attempt row commits and
-the error is raised afterwards. Wrong 6-digit codes count per gate account and school in
-gate_guards (the database, row-locked): after 5 wrong tries in a row the account may not
-enter codes for 15 minutes, even the right one; QR tokens (signed, unguessable) still work.
+the error is raised afterwards. Wrong 6-digit codes count in a sliding window per gate
+account and per school (gate_guard.py, in the database): past the limit the account (or
+the school's gates) may not enter codes for a while, even the right one; QR tokens
+(signed, unguessable) still work.
 """
 
 from __future__ import annotations
 
 import hmac
-import math
-from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import has_request_context, request
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backend.audit.service import record
 from backend.auth.context import require_user
@@ -25,6 +22,7 @@ from backend.common.privacy import mask_phone
 from backend.common.schemas import RELATION_ZH
 from backend.database import unit_of_work
 from backend.notifications.outbox import notify_guardians
+from backend.pickup import gate_guard
 from backend.pickup.codes import code_digest, nonce_digest, read_token, void_codes_of_pupil
 from backend.pickup.errors import (
     AlreadyHandedOver,
@@ -32,11 +30,9 @@ from backend.pickup.errors import (
     CodeNotFound,
     CodeUsed,
     CodeVoid,
-    VerificationLocked,
 )
 from backend.pickup.models import (
     GateAttempt,
-    GateGuard,
     Handoff,
     HandoffCode,
     PickupNotice,
@@ -49,49 +45,16 @@ from backend.pickup.queries import lock_student
 from backend.pickup.states import NOTICE_OPEN
 from backend.schools.models import SchoolClass, Student
 
-LOCK_AFTER = 5
-LOCK_FOR = timedelta(minutes=15)
-# Wrong tries further apart than this do not add up (a typo now and then is not an attack).
-FAILURE_WINDOW = timedelta(minutes=15)
-
-
-def _guards(session, user_id: int, school_ids: list[int]) -> list[GateGuard]:
-    def locked_rows():
-        return session.scalars(
-            sa.select(GateGuard)
-            .where(GateGuard.gate_user_id == user_id, GateGuard.school_id.in_(school_ids))
-            .order_by(GateGuard.school_id)
-            .with_for_update()
-        ).all()
-
-    rows = locked_rows()
-    if len(rows) < len(school_ids):
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(
-            insert(GateGuard)
-            .values([{"gate_user_id": user_id, "school_id": s, "failures": 0} for s in school_ids])
-            .on_conflict_do_nothing(index_elements=["gate_user_id", "school_id"])
-        )
-        rows = locked_rows()
-    return rows
-
-
-def _lock_error(until, moment):
-    seconds = max(1, math.ceil((until - moment).total_seconds()))
-    return VerificationLocked(
-        minutes=math.ceil(seconds / 60), headers={"Retry-After": str(seconds)}
-    )
-
 
 def _find(session, actor, data: dict):
     """(code row or None, method, result, error or None) for a typed code or a QR token."""
     schools = gate_school_ids(actor)
     moment = now()
     if data.get("code") is not None:
-        guards = _guards(session, actor.id, schools)
-        locked = [g.locked_until for g in guards if g.locked_until and g.locked_until > moment]
-        if locked:
-            return None, "code", "locked", _lock_error(max(locked), moment)
+        guards = gate_guard.guards(session, actor.id, schools)
+        locked = gate_guard.refusal(session, guards, moment)
+        if locked is not None:
+            return None, "code", "locked", locked
         code = session.scalar(
             sa.select(HandoffCode)
             .where(
@@ -103,12 +66,7 @@ def _find(session, actor, data: dict):
             .limit(1)
         )
         if code is None:
-            for guard in guards:
-                stale = guard.last_failure_at and moment - guard.last_failure_at > FAILURE_WINDOW
-                guard.failures = (0 if stale else guard.failures) + 1
-                guard.last_failure_at = moment
-                if guard.failures >= LOCK_AFTER:
-                    guard.locked_until, guard.failures = moment + LOCK_FOR, 0
+            gate_guard.count_failure(session, actor.id, guards, moment)
             return None, "code", "not_found", CodeNotFound()
         method = "code"
     else:
@@ -120,14 +78,12 @@ def _find(session, actor, data: dict):
         if code.school_id not in schools:
             # Another school's code is not ours to talk about.
             return code, method, "other_school", CodeNotFound()
-        guards = []
     if code.status != "active":
         return code, method, *_taken_error(session, code, code.status)
     if code.expires_at <= moment or code.service_date < today():
         return code, method, "expired", CodeExpired()
-    for guard in guards:
-        if guard.school_id == code.school_id:
-            guard.failures = 0
+    # A right code clears nothing: else one known code, typed between guesses, would
+    # let an account guess for ever.
     return code, method, "ok", None
 
 

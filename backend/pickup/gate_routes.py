@@ -16,8 +16,10 @@ blp = Blueprint(
     url_prefix="/api/v1/gate",
     description="The gate (门卫): verify a code, then release the pupil or refuse. Gate staff "
     "only (403 otherwise); another school's code answers 404. Every attempt is logged; "
-    "5 wrong 6-digit codes in a row lock code entry for the account for 15 minutes "
-    "(423 verification_locked); QR codes keep working.",
+    "5 wrong 6-digit codes within 15 minutes (a right code in between clears none) lock "
+    "code entry for the account for 15 minutes, and 30 wrong codes within 15 minutes from "
+    "a school's gate accounts together stop code entry at that school until the window has "
+    "room (423 verification_locked, Retry-After); QR codes keep working.",
 )
 GATE_LIMIT = "60/minute"
 

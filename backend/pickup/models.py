@@ -209,9 +209,10 @@ class GateAttempt(Base):
 
 
 class GateGuard(Base):
-    """Wrong 6-digit tries of one gate account at one school, and the lock they cause.
+    """The code-entry lock of one gate account at one school.
 
-    Kept in the database (row-locked per account) so the lock holds with Redis down.
+    Kept in the database (row-locked per account, so one account's tries take turns) so
+    the lock holds with Redis down; the wrong tries themselves are GateFailure rows.
     """
 
     __tablename__ = "gate_guards"
@@ -220,9 +221,26 @@ class GateGuard(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     gate_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id", ondelete="CASCADE"))
-    failures: Mapped[int] = mapped_column(sa.Integer, default=0)
-    last_failure_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
+class GateFailure(Base):
+    """One wrong 6-digit code typed by a gate account, counted at each of its schools.
+
+    Counted in a sliding window per account and per school; a right code clears nothing
+    (else one known code, typed between guesses, would let an account guess forever).
+    """
+
+    __tablename__ = "gate_failures"
+    __table_args__ = (
+        sa.Index("ix_gate_failures_school_at", "school_id", "at"),
+        sa.Index("ix_gate_failures_user_school_at", "gate_user_id", "school_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gate_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 
 class DismissalRelease(Base):

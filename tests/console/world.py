@@ -23,7 +23,6 @@ def account(db, username, *, school=None, district=None, totp=False) -> AdminAcc
         district_id=district.id if district else None,
         totp_secret=pyotp.random_base32() if totp else None,
         totp_enabled=totp,
-        failed_logins=0,
         active=True,
     )
     db.add(row)

@@ -68,8 +68,8 @@ def start(client, s, headers=None, st=None):
     )
 
 
-def post_note(client, note):
-    return client.post(NOTIFY, data=note.body.encode(), headers=note.headers)
+def post_note(client, note, **kw):
+    return client.post(NOTIFY, data=note.body.encode(), headers=note.headers, **kw)
 
 
 def order_of(db, payment_id) -> WeChatPayOrder:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from backend.audit.models import AuditLog
 from backend.fees.models import Payment
 from backend.notifications.models import OutboxMessage
+from backend.payments import notify
 from tests.payments.helpers import count, fresh, order_of, post_note, setup, start
 
 
@@ -75,7 +76,30 @@ def test_forged_signature_is_rejected_and_nothing_changes(client, db, fake_pay):
     r = post_note(client, note)
     assert r.status_code == 401 and r.json["code"] == "FAIL" and r.json["message"]
     _unchanged(db, s, order)
-    assert _rejections(db) == 1
+    # Anyone can send one: counted and logged, never written to the audit chain.
+    assert _rejections(db) == 0
+
+
+def test_forged_notifications_are_not_audited_and_an_address_is_limited(client, db, fake_pay):
+    s, body, order = _ordered(client, db, fake_pay)
+    fake_pay.pay(order.out_trade_no, deliver=False)
+    audited = count(db, AuditLog)
+    forged = fake_pay.payment_notification(order.out_trade_no, bad_signature=True)
+    attacker = {"REMOTE_ADDR": "198.51.100.66"}
+    statuses = [
+        post_note(client, forged, environ_base=attacker).status_code
+        for _ in range(notify.UNVERIFIED_LIMIT + 1)
+    ]
+    assert statuses == [401] * notify.UNVERIFIED_LIMIT + [429]
+    limited = post_note(client, forged, environ_base=attacker)
+    assert limited.status_code == 429 and limited.headers["Retry-After"]
+    assert count(db, AuditLog) == audited
+    _unchanged(db, s, order)
+    # WeChat Pay from another address books; a verified one is never limited anyway.
+    note = fake_pay.payment_notification(order.out_trade_no)
+    assert post_note(client, note, environ_base={"REMOTE_ADDR": "203.0.113.5"}).status_code == 204
+    assert (fresh(db, s.st).status, fresh(db, s.st).paid_fen) == ("paid", 8000)
+    assert post_note(client, note, environ_base=attacker).status_code == 204
 
 
 def test_tampered_body_is_rejected(client, db, fake_pay):

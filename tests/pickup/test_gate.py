@@ -10,7 +10,15 @@ import sqlalchemy as sa
 from backend.audit.models import AuditLog
 from backend.common.clock import now
 from backend.notifications.models import OutboxMessage
-from backend.pickup.models import GateAttempt, GateGuard, Handoff, HandoffCode, PickupNotice
+from backend.pickup import gate_guard
+from backend.pickup.models import (
+    GateAttempt,
+    GateFailure,
+    GateGuard,
+    Handoff,
+    HandoffCode,
+    PickupNotice,
+)
 from backend.terms.models import CalendarOverride
 from tests import factories as f
 from tests.pickup.conftest import add_person, build, issue_code
@@ -260,7 +268,7 @@ def test_five_wrong_codes_lock_code_entry(client, db, pk):
     assert client.post(VERIFY, json={"code": code["code"]}, headers=a.h_gate).status_code == 200
 
 
-def test_wrong_tries_reset_after_a_success_and_lock_holds_without_redis(client, db, pk, app):
+def test_a_right_code_clears_no_wrong_try_and_the_lock_holds_without_redis(client, db, pk, app):
     import redis
 
     a = pk.a
@@ -273,12 +281,65 @@ def test_wrong_tries_reset_after_a_success_and_lock_holds_without_redis(client, 
     original = ext["redis"]
     ext["redis"] = redis.Redis(port=1, socket_connect_timeout=0.2)  # Redis is down
     try:
-        for _ in range(5):
-            assert client.post(VERIFY, json={"code": wrong}, headers=a.h_gate).status_code == 404
+        # The fifth wrong try in the window locks, the right code in between notwithstanding.
+        assert client.post(VERIFY, json={"code": wrong}, headers=a.h_gate).status_code == 404
         r = client.post(VERIFY, json={"code": code["code"]}, headers=a.h_gate)
         assert r.status_code == 423
     finally:
         ext["redis"] = original
+
+
+def test_wrong_codes_interleaved_with_a_known_good_one_still_lock(client, db, pk):
+    a = pk.a
+    code = issue_code(client, a, add_person(client, a)["id"])
+    guesses = [f"{n:06d}" for n in range(100000, 100020) if f"{n:06d}" != code["code"]][:20]
+    statuses = []
+    for guess in guesses:
+        good = client.post(VERIFY, json={"code": code["code"]}, headers=a.h_gate)
+        statuses.append(good.status_code)
+        statuses.append(client.post(VERIFY, json={"code": guess}, headers=a.h_gate).status_code)
+        if statuses[-1] == 423:
+            break
+    assert statuses[-1] == 423 and len(statuses) <= 12, statuses
+    assert statuses.count(404) == 5
+
+
+def test_wrong_tries_slide_out_of_the_window(client, db, pk):
+    a = pk.a
+    code = issue_code(client, a, add_person(client, a)["id"])
+    wrong = _wrong(code["code"])
+    for _ in range(4):
+        client.post(VERIFY, json={"code": wrong}, headers=a.h_gate)
+    db.execute(
+        sa.update(GateFailure).values(at=now() - gate_guard.FAILURE_WINDOW - timedelta(seconds=1))
+    )
+    db.flush()
+    for _ in range(4):
+        assert client.post(VERIFY, json={"code": wrong}, headers=a.h_gate).status_code == 404
+    assert client.post(VERIFY, json={"code": code["code"]}, headers=a.h_gate).status_code == 200
+
+
+def test_a_schools_gates_together_are_throttled(client, db, pk):
+    a = pk.a
+    code = issue_code(client, a, add_person(client, a)["id"])
+    wrong = _wrong(code["code"])
+    per_account = gate_guard.LOCK_AFTER - 1  # each account stays under its own lock
+    accounts = -(-gate_guard.SCHOOL_LOCK_AFTER // per_account)
+    for _ in range(accounts):
+        colleague = f.user(db)
+        f.grant(db, colleague, a.school, "gate_staff")
+        h = f.auth(db, user_row=colleague)
+        for _ in range(per_account):
+            client.post(VERIFY, json={"code": wrong}, headers=h)
+    # Every gate account of the school now waits; QR tokens and other schools do not.
+    r = client.post(VERIFY, json={"code": code["code"]}, headers=a.h_gate)
+    assert r.status_code == 423 and r.json["error"] == "verification_locked"
+    assert 0 < int(r.headers["Retry-After"]) <= 900
+    qr = client.post(VERIFY, json={"qr_token": code["qr_token"]}, headers=a.h_gate)
+    assert qr.status_code == 200
+    b = pk.b
+    other = issue_code(client, b, add_person(client, b)["id"])
+    assert client.post(VERIFY, json={"code": other["code"]}, headers=b.h_gate).status_code == 200
 
 
 def test_gate_input_validation(client, db, pk):

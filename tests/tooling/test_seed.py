@@ -124,3 +124,29 @@ def test_seed_demo_leaves_a_running_term_every_endpoint_can_show(app, db, client
     assert view.json["warnings"] == [] or [w["code"] for w in view.json["warnings"]] == [
         "holiday_data_missing"
     ]
+
+
+def test_demo_admins_have_totp_and_a_dev_command_makes_codes(app, db, client):
+    import pyotp
+
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    for username, secret in demo_seed.ADMIN_TOTP.items():
+        assert f"TOTP secret of {username}: {secret}" in result.output
+        row = db.scalar(sa.select(AdminAccount).where(AdminAccount.username == username))
+        assert row.totp_enabled and row.totp_secret == secret
+    code = app.test_cli_runner().invoke(args=["totp-code", "--username", "demo-office"])
+    assert code.exit_code == 0, code.output
+    secret = demo_seed.ADMIN_TOTP["demo-office"]
+    assert pyotp.TOTP(secret).verify(code.output.strip(), valid_window=1)
+    r = client.post(
+        "/admin/api/v1/auth/login",
+        json={
+            "username": "demo-office",
+            "password": demo_seed.ADMIN_PASSWORD,
+            "otp": code.output.strip(),
+        },
+    )
+    assert r.status_code == 200 and r.json["totp_enabled"] is True
+    headers = {"Authorization": f"Bearer {r.json['access_token']}"}
+    assert client.get("/admin/api/v1/schools", headers=headers).status_code == 200
