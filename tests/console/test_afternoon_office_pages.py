@@ -169,3 +169,21 @@ def test_filings_draft_resubmit_and_the_audit_chain_state(live, page, committed)
     page.reload()
     assert page.get_attribute("#chain-state", "data-ok") == "false"
     assert f"第 {first.seq} 条" in page.inner_text("#chain-state")
+
+
+def test_the_nav_fits_a_tablet_and_a_laptop(live, page, committed):
+    w = build(committed)
+    w.office.totp_secret, w.office.totp_enabled = pyotp.random_base32(), True
+    committed.commit()
+    sign_in(page, live, "office-a", w.office.totp_secret)
+    for width, height in ((1280, 800), (768, 1024)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live}/console/schools/{w.a['school'].id}/fees")
+        links = page.locator("header.top nav a")
+        assert links.count() == 10
+        boxes = [links.nth(i).bounding_box() for i in range(links.count())]
+        assert all(b["x"] >= 0 and b["x"] + b["width"] <= width for b in boxes)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot(page, "13-tablet-nav")
+    page.click("nav >> text=今日放学")  # a tablet user still reaches every page
+    assert "今日放学" in page.inner_text("h1")
