@@ -8,7 +8,7 @@ import pyotp
 import sqlalchemy as sa
 
 from backend.audit.models import AuditLog
-from backend.common.clock import now
+from backend.common.clock import now, today
 from backend.complaints.models import Complaint
 from backend.districts.models import Filing
 from tests import factories as f
@@ -16,7 +16,7 @@ from tests.console.conftest import shot
 from tests.console.test_console import sign_in
 from tests.console.world import account, build
 from tests.pickup.conftest import build as pickup_world
-from tests.pickup.conftest import issue_code
+from tests.pickup.conftest import close_on, issue_code
 
 
 def hand_over(client, ns, kid):
@@ -187,3 +187,14 @@ def test_the_nav_fits_a_tablet_and_a_laptop(live, page, committed):
     shot(page, "13-tablet-nav")
     page.click("nav >> text=今日放学")  # a tablet user still reaches every page
     assert "今日放学" in page.inner_text("h1")
+
+
+def test_a_day_without_service_says_so_instead_of_an_error(live, page, committed):
+    w = build(committed)
+    w.office.totp_secret, w.office.totp_enabled = pyotp.random_base32(), True
+    close_on(committed, w.term, today())
+    committed.commit()
+    sign_in(page, live, "office-a", w.office.totp_secret)
+    response = page.goto(f"{live}/console/schools/{w.a['school'].id}/dismissal")
+    assert response.status == 200
+    assert "不是课后服务日" in page.inner_text("#dismissal-board")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pyotp
 import sqlalchemy as sa
 
@@ -93,10 +95,11 @@ def test_office_generates_issues_and_records_an_offline_payment(live, page, comm
         sa.select(Statement).where(Statement.term_id == w.term.id).order_by(Statement.id)
     ).all()
     billed = sum(s.total_fen for s in rows)
+    first = SimpleNamespace(id=rows[0].id, total_fen=rows[0].total_fen)
+    committed.rollback()  # end the read: SQLite lets the server write only then
     assert billed > 0
     assert page.inner_text("#fig-billed") == f"{billed // 100:,}.{billed % 100:02d}"
     assert page.inner_text("#fig-rate") == "0.0%"
-    first = rows[0]
     form = page.locator(f"#s{first.id} form.pay")
     form.locator("input[name=amount_yuan]").fill("12.3")  # 12.30 yuan = 1230 fen
     form.locator("button").click()
