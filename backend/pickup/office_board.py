@@ -6,6 +6,7 @@ counts here are exactly what its head teacher sees on the class board.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 
 import sqlalchemy as sa
@@ -30,6 +31,13 @@ def _classes(session, school_id: int) -> list[tuple[int, str]]:
         .order_by(Grade.level, Grade.name, SchoolClass.name, SchoolClass.id)
     )
     return [(cid, f"{grade}{name}") for cid, grade, name in rows]
+
+
+def _by_class(rows: list[dict]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        out[row["class_id"]].append(row)
+    return out
 
 
 def _class_row(class_id: int, name: str, rows: list[dict], overdue: list[dict]) -> dict:
@@ -60,13 +68,17 @@ def school_board(school_id: int, day: date | None = None) -> dict:
     except NotAServiceDay:
         return out
     out.update(service_day=True, service_end=end.strftime("%H:%M"), term_id=term.id)
-    for class_id, name in _classes(session, school_id):
-        pupils = dismissal.enrolled_students(session, term.id, [class_id])
-        if not pupils:
-            continue
-        rows = dismissal.board_rows(session, pupils, day, end)
-        late = dismissal.overdue_rows(session, term, [class_id], day, end)
-        out["classes"].append(_class_row(class_id, name, rows, late))
+    classes = _classes(session, school_id)
+    ids = [class_id for class_id, _ in classes]
+    # One board for the whole school (not one per class): the page polls every 10 s.
+    pupils = dismissal.enrolled_students(session, term.id, ids)
+    rows = _by_class(dismissal.board_rows(session, pupils, day, end))
+    late = _by_class(dismissal.overdue_rows(session, term, ids, day, end))
+    for class_id, name in classes:
+        if rows.get(class_id):
+            out["classes"].append(
+                _class_row(class_id, name, rows[class_id], late.get(class_id, []))
+            )
     keys = ("pupils", *STATUSES, "late_notices", "overdue")
     out["totals"] = {k: sum(c[k] for c in out["classes"]) for k in keys}
     return out
