@@ -72,6 +72,7 @@ BUILT_IN: list[tuple[str, str]] = [
 
 # The project's own messages (validators, use cases): (English, Chinese).
 PROJECT: list[tuple[str, str]] = [
+    ("Change at least one field", "请至少修改一项"),
     ("Format: YYYY-MM", "格式为 YYYY-MM"),
     ("Not a valid mobile number", "手机号格式不正确"),
     ("District code: 1-32 letters, digits, _ or -", "区县代码为1-32位字母、数字、_ 或 -"),

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from backend.console import (  # noqa: F401  (each module adds its pages to the blueprint)
     auth_pages,
+    complaint_pages,
     district_pages,
+    fee_pages,
+    filing_pages,
+    pickup_pages,
     school_pages,
+    signup_pages,
     term_pages,
 )
 from backend.console.blueprint import bp

@@ -18,6 +18,7 @@ from backend.console.charts import dashboard_charts
 from backend.console.qr import qr_data_uri
 from backend.console.session import signed_in
 from backend.courses import catalogue
+from backend.database import get_session
 from backend.districts import oversight
 from backend.errors import DomainError, wants_english
 from backend.schools import pupils as roster_pupils
@@ -188,7 +189,17 @@ def audit(school_id):
     school = structure.get_school(school_id)
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
     rows, total = audit_service.list_for_school(school_id, {}, page, 50)
-    return render_template("console/audit.html", school=school, rows=rows, total=total, page=page)
+    chain = _chain_state(school_id)
+    return render_template(
+        "console/audit.html", school=school, rows=rows, total=total, page=page, chain=chain
+    )
+
+
+def _chain_state(school_id: int) -> dict:
+    """The hash chain's verification (read-only): intact, or where this school's breaks."""
+    ok, broken, checked = audit_service.verify_chain(get_session())
+    mine = broken is not None and broken.chain == school_id
+    return {"ok": ok, "checked": checked, "broken_seq": broken.seq if mine else None}
 
 
 @bp.route("/schools/<int:school_id>/audit/export")

@@ -76,6 +76,11 @@ class SchoolPatch(StrictSchema):
         metadata={"description": _STAGE_DOC + " (the school's office or the platform)"},
     )
 
+    @ma.validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            raise ma.ValidationError("请至少修改一项")
+
 
 class SchoolOut(ma.Schema):
     id = Id()

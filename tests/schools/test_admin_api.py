@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pyotp
 import sqlalchemy as sa
 
 from backend.audit.models import AuditLog
@@ -284,6 +285,13 @@ def test_platform_admin_creates_school_admin(client, world, db):
     r = client.post(LOGIN, json={"username": "office.a2", "password": "changeme2024"})
     assert r.status_code == 200, r.json
     mine = {"Authorization": f"Bearer {r.json['access_token']}"}
+    # A new account may only enrol TOTP first; then the same session sees its school.
+    assert client.get(BASE, headers=mine).json["error"] == "totp_enrollment_required"
+    secret = client.post("/admin/api/v1/auth/totp/setup", headers=mine).json["secret"]
+    confirmed = client.post(
+        "/admin/api/v1/auth/totp/confirm", json={"otp": pyotp.TOTP(secret).now()}, headers=mine
+    )
+    assert confirmed.status_code == 200, confirmed.json
     assert [s["id"] for s in client.get(BASE, headers=mine).json] == [sid]
 
 
