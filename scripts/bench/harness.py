@@ -74,11 +74,12 @@ class Stack:
     port: int
     proc: subprocess.Popen | None = None
 
-    def start(self, log_name: str) -> subprocess.Popen:
+    def start(self, log_name: str, app: str = "backend:create_app()") -> subprocess.Popen:
         """Start gunicorn (logging to log_name in the temp dir) and wait until it is ready."""
         import tempfile
 
-        self.proc = start_gunicorn(self.env, self.port, Path(tempfile.gettempdir()) / log_name)
+        log = Path(tempfile.gettempdir()) / log_name
+        self.proc = start_gunicorn(self.env, self.port, log, app=app)
         return self.proc
 
 
@@ -199,8 +200,11 @@ def require_free_port(port: int) -> None:
             raise SystemExit(f"port {port} is in use: is another run going?")
 
 
-def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
-    """gunicorn with the repository's config in its own process group; waits for /readyz."""
+def start_gunicorn(
+    env: dict, port: int, log_path: Path, app: str = "backend:create_app()"
+) -> subprocess.Popen:
+    """gunicorn with the repository's config in its own process group; waits for /readyz.
+    `app` is the app spec (scripts/bench's bench_app:create_app() for the floor endpoint)."""
     log = open(log_path, "wb")  # noqa: SIM115  (closed with the process)
     proc = subprocess.Popen(
         [
@@ -208,7 +212,7 @@ def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
             "-c",
             str(ROOT / "gunicorn.conf.py"),
             "--no-control-socket",
-            "backend:create_app()",
+            app,
         ],
         cwd=ROOT,
         env=env,
@@ -349,8 +353,10 @@ def print_cpu_per_request(label: str, before: tuple, after: tuple, n: int, width
 
 
 # --- machine readings ----------------------------------------------------------------------
-def cpu_seconds(master_pid: int) -> tuple[float, float]:
-    """CPU time used so far by gunicorn (master + workers) and by all postgres processes."""
+def cpu_seconds(master_pid: int, db_name: str | None = None) -> tuple[float, float]:
+    """CPU time used so far by gunicorn (master + workers) and by all postgres processes
+    (with db_name: only the backends connected to that database, so that other users of
+    a shared PostgreSQL do not count; the app's pooled connections stay open)."""
     tick = os.sysconf("SC_CLK_TCK")
     app = db = 0.0
     for entry in Path("/proc").iterdir():
@@ -365,9 +371,19 @@ def cpu_seconds(master_pid: int) -> tuple[float, float]:
         ppid, used = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
         if int(entry.name) == master_pid or ppid == master_pid:
             app += used
-        elif name.startswith("postgres"):
+        elif name.startswith("postgres") and (db_name is None or _on_database(entry, db_name)):
             db += used
     return app, db
+
+
+def _on_database(entry: Path, db_name: str) -> bool:
+    """Whether the postgres process is a backend connected to db_name."""
+    try:
+        words = (entry / "cmdline").read_bytes().replace(b"\0", b" ").split()
+    except OSError:
+        return False
+    # "postgres: 15/main: <user> <database> <client> <state>"
+    return db_name.encode() in words[2:5] and words[2] != b"autovacuum"
 
 
 def load_average() -> tuple[float, float, float]:
