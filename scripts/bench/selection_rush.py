@@ -224,7 +224,7 @@ def main() -> int:
         h.load(args.port, health[:500], args.concurrency)  # warm-up
         cpu0 = h.cpu_seconds(proc.pid, args.db_name)
         h_secs, h_lat, h_status = h.load(args.port, health, args.concurrency)
-        cpu1 = h.cpu_seconds(proc.pid, args.db_name)
+        cpu_h1 = h.cpu_seconds(proc.pid, args.db_name)
         n0 = counts(count_dir)
         cpu_f0 = h.cpu_seconds(proc.pid, args.db_name)
         f_jobs = selection_jobs(guardians, floor_courses, args, floor=True)
@@ -270,7 +270,7 @@ def main() -> int:
         h.print_figures("/healthz", h_lat["healthz"], h_secs, width=13)
         h.print_figures("floor", f_lat["floor"], f_secs, width=13)
         h.print_figures("/selections", s_lat["selections"], s_secs, width=13)
-        h.print_cpu_per_request("/healthz", cpu0, cpu1, len(h_status), width=12)
+        h.print_cpu_per_request("/healthz", cpu0, cpu_h1, len(h_status), width=12)
         h.print_cpu_per_request("floor", cpu_f0, cpu_f1, len(f_status), width=12)
         h.print_cpu_per_request("/selections", cpu1, cpu2, len(s_status), width=12)
         print_statements("floor", n0, n1, len(f_status))
