@@ -111,3 +111,32 @@ def test_a_lost_version_serves_no_old_entry(client, app, db, teacher):
         .values(revoked_at=teacher["grant"].bound_at)
     )
     assert client.get(teacher["url"], headers=teacher["headers"]).status_code == 403
+
+
+def version(app):
+    return app.extensions["kehou"]["redis"].get(grants_cache.VERSION_KEY)
+
+
+def test_every_kind_of_grant_write_bumps_the_version(app, db, teacher):
+    """ORM rows, bulk statements (the privacy erasure's) and a pupil leaving the school or
+    deactivated all set a new version; other writes to a pupil do not."""
+    kid = factories.student(db, factories.klass(db, factories.grade(db, teacher["school"])))
+    factories.guardian_of(db, teacher["user"], kid)
+    seen = [version(app)]
+
+    def bumped() -> bool:
+        seen.append(version(app))
+        return seen[-1] != seen[-2]
+
+    db.execute(sa.delete(GuardianLink).where(GuardianLink.user_id == teacher["user"].id))
+    db.commit()
+    assert bumped()
+    db.execute(sa.update(RoleGrant).where(RoleGrant.id == teacher["grant"].id).values(level=None))
+    db.commit()
+    assert bumped()
+    kid.name = "改名"
+    db.flush()
+    assert not bumped()
+    kid.active = False
+    db.flush()
+    assert bumped()
