@@ -282,7 +282,7 @@ class Conn:
         return status, data
 
 
-async def run_load(port: int, jobs: list, concurrency: int) -> tuple[float, dict, list]:
+async def run_load(port, jobs: list, concurrency: int) -> tuple[float, dict, list]:
     """jobs: lists of (label, method, path, headers, body) run in order on one connection
     (one user's taps), `concurrency` connections at once. Returns (seconds, latencies in
     ms by label, [(label, status)])."""
@@ -292,8 +292,10 @@ async def run_load(port: int, jobs: list, concurrency: int) -> tuple[float, dict
     latencies: dict[str, list] = {}
     statuses: list = []
 
-    async def client():
-        conn = Conn(port)
+    ports = port if isinstance(port, list) else [port]
+
+    async def client(index: int):
+        conn = Conn(ports[index % len(ports)])
         while not queue.empty():
             for label, method, path, headers, body in queue.get_nowait():
                 t0 = time.perf_counter()
@@ -307,12 +309,12 @@ async def run_load(port: int, jobs: list, concurrency: int) -> tuple[float, dict
             conn.writer.close()
 
     start = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    await asyncio.gather(*(client(i) for i in range(concurrency)))
     return time.perf_counter() - start, latencies, statuses
 
 
-def load(port: int, jobs: list, concurrency: int) -> tuple[float, dict, list]:
-    """run_load, run to completion."""
+def load(port, jobs: list, concurrency: int) -> tuple[float, dict, list]:
+    """run_load, run to completion (port: one, or a list the connections spread over)."""
     return asyncio.run(run_load(port, jobs, concurrency))
 
 

@@ -47,6 +47,14 @@ def parse_args():
     p.add_argument("--no-idempotency-key", action="store_true")
     p.add_argument("--keep-db", action="store_true")
     p.add_argument("--db-name", default=DB_NAME, help="one per concurrent run on the machine")
+    p.add_argument(
+        "--instances",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2: a second gunicorn on --port + 1 sharing PostgreSQL and Redis, the load "
+        "spread over both, and every Idempotency-Key replayed on both instances",
+    )
     return p.parse_args()
 
 
@@ -218,72 +226,134 @@ def main() -> int:
         stack.env["PYTHONPATH"] = BENCH_DIR + (os.pathsep + path if path else "")
         stack.env["KEHOU_BENCH_COUNTS_DIR"] = count_dir
         proc = stack.start("kehou-selection-rush-gunicorn.log", app="bench_app:create_app()")
-        n_requests = len(guardians) * args.picks
+        second = start_second(stack, args)
+        try:
+            return run(stack, args, proc, second, guardians, courses, floor_courses, count_dir)
+        finally:
+            if second is not None:
+                h.stop_gunicorn(second)
 
-        health = h.healthz_jobs(n_requests)
-        h.load(args.port, health[:500], args.concurrency)  # warm-up
-        cpu0 = h.cpu_seconds(proc.pid, args.db_name)
-        h_secs, h_lat, h_status = h.load(args.port, health, args.concurrency)
-        cpu_h1 = h.cpu_seconds(proc.pid, args.db_name)
-        n0 = counts(count_dir)
-        cpu_f0 = h.cpu_seconds(proc.pid, args.db_name)
-        f_jobs = selection_jobs(guardians, floor_courses, args, floor=True)
-        f_secs, f_lat, f_status = h.load(args.port, f_jobs, args.concurrency)
-        cpu_f1 = h.cpu_seconds(proc.pid, args.db_name)
-        n1 = counts(count_dir)
-        cpu1 = h.cpu_seconds(proc.pid, args.db_name)
-        jobs = selection_jobs(guardians, courses, args)
-        s_secs, s_lat, s_status = h.load(args.port, jobs, args.concurrency)
-        cpu2 = h.cpu_seconds(proc.pid, args.db_name)
-        n2 = counts(count_dir)
 
-        engine = sa.create_engine(stack.db_url)
-        with engine.connect() as conn:
-            oversold = conn.scalar(
-                sa.text("SELECT COALESCE(SUM(GREATEST(seats_taken - capacity, 0)), 0) FROM courses")
-            )
-            mismatch = conn.scalar(
-                sa.text(
-                    "SELECT COUNT(*) FROM courses c WHERE c.seats_taken <> (SELECT COUNT(*) "
-                    "FROM selections s WHERE s.course_id = c.id AND s.status = 'confirmed')"
-                )
-            )
-            by_status = dict(
-                conn.execute(
-                    sa.text(
-                        "SELECT s.status, COUNT(*) FROM selections s JOIN courses c "
-                        "ON c.id = s.course_id WHERE c.name LIKE '课程%' GROUP BY s.status"
-                    )
-                ).all()
-            )
-        engine.dispose()
+def start_second(stack, args):
+    """With --instances 2: the same app on --port + 1, same database and Redis."""
+    if args.instances == 1:
+        return None
+    import tempfile
+    from pathlib import Path
 
-        h_rps, s_rps = len(h_status) / h_secs, len(s_status) / s_secs
-        f_rps = len(f_status) / f_secs
-        codes = h.status_counts(s_status)
-        f_codes = h.status_counts(f_status)
-        errors_5xx = sum(v for k, v in {**codes, **f_codes}.items() if k >= 500)
-        print(
-            f"server: gunicorn {args.workers} workers x {args.threads} threads, production "
-            f"settings, PostgreSQL + Redis; load: {args.concurrency} keep-alive connections"
+    port = args.port + 1
+    h.require_free_port(port)
+    env = {**stack.env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+    log = Path(tempfile.gettempdir()) / "kehou-selection-rush-gunicorn-2.log"
+    return h.start_gunicorn(env, port, log, app="bench_app:create_app()")
+
+
+def replay_everywhere(ports: list, jobs: list, concurrency: int, db_url: str, first) -> bool:
+    """Every tap sent again, same Idempotency-Key and body, to each instance: each must
+    answer as the first time (`first`: {status: count}), with no new row (a store not
+    shared across instances would answer 409 already_selected instead of the stored 201)."""
+    engine = sa.create_engine(db_url)
+    count = sa.text("SELECT COUNT(*) FROM selections")
+    with engine.connect() as conn:
+        before = conn.scalar(count)
+    taps = [[tap] for job in jobs for tap in job]
+    codes: dict = {}
+    for port in ports:
+        _, _, statuses = h.load(port, taps, concurrency)
+        for code, n in h.status_counts(statuses).items():
+            codes[code] = codes.get(code, 0) + n
+    with engine.connect() as conn:
+        after = conn.scalar(count)
+    engine.dispose()
+    print(
+        f"replayed {len(taps)} Idempotency-Keys on each of {len(ports)} instances: "
+        f"{dict(sorted(codes.items()))}, new selection rows: {after - before}   (target 0)"
+    )
+    return after == before and codes == {k: v * len(ports) for k, v in first.items()}
+
+
+def run(stack, args, proc, second, guardians, courses, floor_courses, count_dir) -> int:
+    """The phases and the figures (one or two instances)."""
+    ports = [args.port] if second is None else [args.port, args.port + 1]
+    masters = [p.pid for p in (proc, second) if p is not None]
+
+    def cpu() -> tuple[float, float]:
+        app = sum(h.cpu_seconds(pid, args.db_name)[0] for pid in masters)
+        return app, h.cpu_seconds(masters[0], args.db_name)[1]
+
+    n_requests = len(guardians) * args.picks
+
+    health = h.healthz_jobs(n_requests)
+    h.load(ports, health[:500], args.concurrency)  # warm-up
+    cpu0 = cpu()
+    h_secs, h_lat, h_status = h.load(ports, health, args.concurrency)
+    cpu_h1 = cpu()
+    n0 = counts(count_dir)
+    cpu_f0 = cpu()
+    f_jobs = selection_jobs(guardians, floor_courses, args, floor=True)
+    f_secs, f_lat, f_status = h.load(ports, f_jobs, args.concurrency)
+    cpu_f1 = cpu()
+    n1 = counts(count_dir)
+    cpu1 = cpu()
+    jobs = selection_jobs(guardians, courses, args)
+    s_secs, s_lat, s_status = h.load(ports, jobs, args.concurrency)
+    cpu2 = cpu()
+    n2 = counts(count_dir)
+
+    replay_ok = True
+    if second is not None:
+        first = h.status_counts(s_status)
+        replay_ok = replay_everywhere(ports, jobs, args.concurrency, stack.db_url, first)
+
+    engine = sa.create_engine(stack.db_url)
+    with engine.connect() as conn:
+        oversold = conn.scalar(
+            sa.text("SELECT COALESCE(SUM(GREATEST(seats_taken - capacity, 0)), 0) FROM courses")
         )
-        h.print_figures("/healthz", h_lat["healthz"], h_secs, width=13)
-        h.print_figures("floor", f_lat["floor"], f_secs, width=13)
-        h.print_figures("/selections", s_lat["selections"], s_secs, width=13)
-        h.print_cpu_per_request("/healthz", cpu0, cpu_h1, len(h_status), width=12)
-        h.print_cpu_per_request("floor", cpu_f0, cpu_f1, len(f_status), width=12)
-        h.print_cpu_per_request("/selections", cpu1, cpu2, len(s_status), width=12)
-        print_statements("floor", n0, n1, len(f_status))
-        print_statements("/selections", n1, n2, len(s_status))
-        s_p99 = h.pct(s_lat["selections"], 99)
-        print(f"ratio (selection / healthz throughput): {s_rps / h_rps:.2f}")
-        print(f"ratio (selection / floor throughput): {s_rps / f_rps:.2f}   (target >= 0.5)")
-        print(f"p99 selection latency: {s_p99:.0f} ms   (target <= 250)")
-        print(f"status codes: {dict(sorted(codes.items()))}   5xx: {errors_5xx}   (target 0)")
-        print(f"floor status codes: {dict(sorted(f_codes.items()))}")
-        print(f"selections: {by_status}")
-        print(f"oversold seats: {oversold}   counter != confirmed rows: {mismatch}   (target 0)")
-        return 0 if errors_5xx == 0 and oversold == 0 and mismatch == 0 else 1
+        mismatch = conn.scalar(
+            sa.text(
+                "SELECT COUNT(*) FROM courses c WHERE c.seats_taken <> (SELECT COUNT(*) "
+                "FROM selections s WHERE s.course_id = c.id AND s.status = 'confirmed')"
+            )
+        )
+        by_status = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT s.status, COUNT(*) FROM selections s JOIN courses c "
+                    "ON c.id = s.course_id WHERE c.name LIKE '课程%' GROUP BY s.status"
+                )
+            ).all()
+        )
+    engine.dispose()
+
+    h_rps, s_rps = len(h_status) / h_secs, len(s_status) / s_secs
+    f_rps = len(f_status) / f_secs
+    codes = h.status_counts(s_status)
+    f_codes = h.status_counts(f_status)
+    errors_5xx = sum(v for k, v in {**codes, **f_codes}.items() if k >= 500)
+    print(
+        f"server: {len(ports)} x gunicorn {args.workers} workers x {args.threads} threads, "
+        "production "
+        f"settings, PostgreSQL + Redis; load: {args.concurrency} keep-alive connections"
+    )
+    h.print_figures("/healthz", h_lat["healthz"], h_secs, width=13)
+    h.print_figures("floor", f_lat["floor"], f_secs, width=13)
+    h.print_figures("/selections", s_lat["selections"], s_secs, width=13)
+    h.print_cpu_per_request("/healthz", cpu0, cpu_h1, len(h_status), width=12)
+    h.print_cpu_per_request("floor", cpu_f0, cpu_f1, len(f_status), width=12)
+    h.print_cpu_per_request("/selections", cpu1, cpu2, len(s_status), width=12)
+    print_statements("floor", n0, n1, len(f_status))
+    print_statements("/selections", n1, n2, len(s_status))
+    s_p99 = h.pct(s_lat["selections"], 99)
+    print(f"ratio (selection / healthz throughput): {s_rps / h_rps:.2f}")
+    print(f"ratio (selection / floor throughput): {s_rps / f_rps:.2f}   (target >= 0.5)")
+    print(f"p99 selection latency: {s_p99:.0f} ms   (target <= 250)")
+    print(f"status codes: {dict(sorted(codes.items()))}   5xx: {errors_5xx}   (target 0)")
+    print(f"floor status codes: {dict(sorted(f_codes.items()))}")
+    print(f"selections: {by_status}")
+    print(f"oversold seats: {oversold}   counter != confirmed rows: {mismatch}   (target 0)")
+    ok = errors_5xx == 0 and oversold == 0 and mismatch == 0 and replay_ok
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
