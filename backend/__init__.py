@@ -63,6 +63,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         "redis": make_redis(settings.redis_url),
     }
     app.extensions["kehou"]["wechat"] = make_wechat(app, settings)
+    from backend.auth.grants_cache import register as register_grants_cache
+
+    register_grants_cache(engine, app.extensions["kehou"]["redis"])
     app.teardown_appcontext(close_session)
     outbox.install()
     install_request_id(app)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 
 from backend.auth.errors import SessionExpired, TotpEnrollmentRequired
+from backend.auth.grants_cache import cached_grants
 from backend.auth.models import AuthSession
 from backend.auth.tokens import read_access_token
 from backend.common.clock import now
@@ -162,7 +163,8 @@ def _actor_from_token(token: str, audience: str) -> Actor | None:
         )
         session.rollback()
         return actor
-    actor = Actor("user", row.user_id, row.id, grants=load_grants(session, row.user_id))
+    grants = cached_grants(session, row.user_id, load_grants)
+    actor = Actor("user", row.user_id, row.id, grants=grants)
     # End the read transaction: the view starts its own unit of work, and a transaction
     # left open here would hold SQLite's write lock (BEGIN IMMEDIATE) against any second
     # connection of the same request, such as the idempotency-key claim.

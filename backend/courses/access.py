@@ -9,7 +9,7 @@ from backend.courses import draw
 from backend.courses.errors import NotEnrolled, SelectionClosed
 from backend.courses.models import Course, Selection
 from backend.errors import NotFound
-from backend.schools.models import Grade, SchoolClass, Student
+from backend.schools.models import Grade, GuardianLink, SchoolClass, Student
 from backend.signup import queries as signup_queries
 from backend.terms.models import Term
 
@@ -46,6 +46,29 @@ def enrolled(session, term_id: int, student_id: int, *, lock: bool = False) -> b
     checks, and a pupil leaving the service (who holds it) is never half-selected.
     """
     return signup_queries.is_enrolled(session, term_id, student_id, lock=lock)
+
+
+def selection_context(session, user_id: int, student_id: int, course_id: int):
+    """(student, course, term, grade level) in one statement, the pupil's enrolment in the
+    course's term locked as require_enrolment does; None when any of them is missing
+    (not the caller's pupil, no such course, not enrolled): the caller then finds out which
+    through the single checks, which raise the right error."""
+    enrolment, enrolled = signup_queries.enrolment_join(Student.id, Course.term_id)
+    stmt = (
+        sa.select(Student, Course, Term, Grade.level)
+        .join(
+            GuardianLink,
+            sa.and_(GuardianLink.student_id == Student.id, GuardianLink.user_id == user_id),
+        )
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .join(Grade, Grade.id == SchoolClass.grade_id)
+        .join(Course, Course.id == course_id)
+        .join(Term, Term.id == Course.term_id)
+        .join(enrolment, enrolled)
+        .where(Student.id == student_id)
+        .with_for_update(of=enrolment)
+    )
+    return session.execute(stmt).first()
 
 
 def require_enrolment(session, term_id: int, student_id: int) -> None:

@@ -110,16 +110,12 @@ def select(student_id: int, course_id: int, join_waitlist: bool) -> dict:
     """Take a seat, or a waitlist place when full and asked for, in one transaction."""
     actor = require_user()
     with unit_of_work() as session:
-        student = guardian_student(session, actor, student_id)
-        course = session.get(Course, course_id)
-        if course is None or course.school_id != student.school_id or course.status != "open":
-            raise NotFound()
-        term = session.get(Term, course.term_id)
-        if term.selection_mode != "fcfs":
-            raise LotteryTerm()
-        access.require_window(term)
-        access.require_enrolment(session, term.id, student.id)
-        level = access.grade_level(session, student)
+        found = access.selection_context(session, actor.id, student_id, course_id)
+        if found is None:
+            student, course, term, level = _context_checked(session, actor, student_id, course_id)
+        else:
+            student, course, term, level = found
+            _check_course_and_term(student, course, term)
         if not course.min_grade <= level <= course.max_grade:
             raise GradeNotEligible(
                 errors={"course_id": [f"适用年级 {course.min_grade}-{course.max_grade}"]}
@@ -169,6 +165,28 @@ def select(student_id: int, course_id: int, join_waitlist: bool) -> dict:
             after={"course_id": course.id, "student_id": student.id, "status": status},
         )
     return out
+
+
+def _check_course_and_term(student: Student, course: Course, term: Term) -> None:
+    """The course is open in the pupil's school, its term first-come and open now."""
+    if course.school_id != student.school_id or course.status != "open":
+        raise NotFound()
+    if term.selection_mode != "fcfs":
+        raise LotteryTerm()
+    access.require_window(term)
+
+
+def _context_checked(session, actor, student_id: int, course_id: int):
+    """The checks of select() one statement at a time, for the error of a failed one
+    (the combined statement only tells that something is missing)."""
+    student = guardian_student(session, actor, student_id)
+    course = session.get(Course, course_id)
+    if course is None:
+        raise NotFound()
+    term = session.get(Term, course.term_id)
+    _check_course_and_term(student, course, term)
+    access.require_enrolment(session, term.id, student.id)
+    return student, course, term, access.grade_level(session, student)
 
 
 def take_seat(session, course_id: int) -> bool:

@@ -121,3 +121,14 @@ def enrolled_counts(session, term_ids) -> dict[int, int]:
         .group_by(Application.term_id)
     )
     return dict(rows.all())
+
+
+def enrolment_join(student_id_column, term_id_column):
+    """(entity, join clause) of "that pupil enrolled in that term", for another domain's
+    read that must find and lock the enrolment in its own statement (the selection's)."""
+    clause = sa.and_(
+        Application.term_id == term_id_column,
+        Application.student_id == student_id_column,
+        Application.state == "enrolled",
+    )
+    return Application, clause

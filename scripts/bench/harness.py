@@ -74,11 +74,12 @@ class Stack:
     port: int
     proc: subprocess.Popen | None = None
 
-    def start(self, log_name: str) -> subprocess.Popen:
+    def start(self, log_name: str, app: str = "backend:create_app()") -> subprocess.Popen:
         """Start gunicorn (logging to log_name in the temp dir) and wait until it is ready."""
         import tempfile
 
-        self.proc = start_gunicorn(self.env, self.port, Path(tempfile.gettempdir()) / log_name)
+        log = Path(tempfile.gettempdir()) / log_name
+        self.proc = start_gunicorn(self.env, self.port, log, app=app)
         return self.proc
 
 
@@ -199,8 +200,11 @@ def require_free_port(port: int) -> None:
             raise SystemExit(f"port {port} is in use: is another run going?")
 
 
-def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
-    """gunicorn with the repository's config in its own process group; waits for /readyz."""
+def start_gunicorn(
+    env: dict, port: int, log_path: Path, app: str = "backend:create_app()"
+) -> subprocess.Popen:
+    """gunicorn with the repository's config in its own process group; waits for /readyz.
+    `app` is the app spec (scripts/bench's bench_app:create_app() for the floor endpoint)."""
     log = open(log_path, "wb")  # noqa: SIM115  (closed with the process)
     proc = subprocess.Popen(
         [
@@ -208,7 +212,7 @@ def start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
             "-c",
             str(ROOT / "gunicorn.conf.py"),
             "--no-control-socket",
-            "backend:create_app()",
+            app,
         ],
         cwd=ROOT,
         env=env,
@@ -278,7 +282,7 @@ class Conn:
         return status, data
 
 
-async def run_load(port: int, jobs: list, concurrency: int) -> tuple[float, dict, list]:
+async def run_load(port, jobs: list, concurrency: int) -> tuple[float, dict, list]:
     """jobs: lists of (label, method, path, headers, body) run in order on one connection
     (one user's taps), `concurrency` connections at once. Returns (seconds, latencies in
     ms by label, [(label, status)])."""
@@ -288,8 +292,10 @@ async def run_load(port: int, jobs: list, concurrency: int) -> tuple[float, dict
     latencies: dict[str, list] = {}
     statuses: list = []
 
-    async def client():
-        conn = Conn(port)
+    ports = port if isinstance(port, list) else [port]
+
+    async def client(index: int):
+        conn = Conn(ports[index % len(ports)])
         while not queue.empty():
             for label, method, path, headers, body in queue.get_nowait():
                 t0 = time.perf_counter()
@@ -303,12 +309,12 @@ async def run_load(port: int, jobs: list, concurrency: int) -> tuple[float, dict
             conn.writer.close()
 
     start = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    await asyncio.gather(*(client(i) for i in range(concurrency)))
     return time.perf_counter() - start, latencies, statuses
 
 
-def load(port: int, jobs: list, concurrency: int) -> tuple[float, dict, list]:
-    """run_load, run to completion."""
+def load(port, jobs: list, concurrency: int) -> tuple[float, dict, list]:
+    """run_load, run to completion (port: one, or a list the connections spread over)."""
     return asyncio.run(run_load(port, jobs, concurrency))
 
 
@@ -349,8 +355,10 @@ def print_cpu_per_request(label: str, before: tuple, after: tuple, n: int, width
 
 
 # --- machine readings ----------------------------------------------------------------------
-def cpu_seconds(master_pid: int) -> tuple[float, float]:
-    """CPU time used so far by gunicorn (master + workers) and by all postgres processes."""
+def cpu_seconds(master_pid: int, db_name: str | None = None) -> tuple[float, float]:
+    """CPU time used so far by gunicorn (master + workers) and by all postgres processes
+    (with db_name: only the backends connected to that database, so that other users of
+    a shared PostgreSQL do not count; the app's pooled connections stay open)."""
     tick = os.sysconf("SC_CLK_TCK")
     app = db = 0.0
     for entry in Path("/proc").iterdir():
@@ -365,9 +373,19 @@ def cpu_seconds(master_pid: int) -> tuple[float, float]:
         ppid, used = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
         if int(entry.name) == master_pid or ppid == master_pid:
             app += used
-        elif name.startswith("postgres"):
+        elif name.startswith("postgres") and (db_name is None or _on_database(entry, db_name)):
             db += used
     return app, db
+
+
+def _on_database(entry: Path, db_name: str) -> bool:
+    """Whether the postgres process is a backend connected to db_name."""
+    try:
+        words = (entry / "cmdline").read_bytes().replace(b"\0", b" ").split()
+    except OSError:
+        return False
+    # "postgres: 15/main: <user> <database> <client> <state>"
+    return db_name.encode() in words[2:5] and words[2] != b"autovacuum"
 
 
 def load_average() -> tuple[float, float, float]:
