@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 from backend.common.schemas import MAX_ID, Id, Instant, Str, StrictSchema
 from backend.districts.models import FILING_KINDS, FILING_STATES
 
-CODE = validate.Regexp(r"^[A-Za-z0-9_\-]{1,32}\Z", error="区县代码为1-32位字母、数字、_ 或 -")
+CODE = validate.Regexp(r"^[A-Za-z0-9_\-]{1,32}$", error="区县代码为1-32位字母、数字、_ 或 -")
 
 
 class DistrictIn(StrictSchema):
