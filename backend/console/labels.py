@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-APPLICATION = {
-    "submitted": "待班级审核",
-    "class_approved": "待年级审核",
-    "grade_approved": "待学校审核",
-    "approved": "审核通过",
-    "rejected": "未通过",
-    "in_publicity": "公示中",
-    "enrolled": "已参加",
-    "withdrawn": "已撤回",
-}
+from backend.signup.codes import STATE_ZH
+
+# The same words as the sign-up exports use: one label per state.
+APPLICATION = STATE_ZH
 OBJECTION = {"open": "待处理", "upheld": "已采纳", "dismissed": "已驳回"}
 STATEMENT = {
     "draft": "草稿",
