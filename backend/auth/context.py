@@ -163,7 +163,7 @@ def _actor_from_token(token: str, audience: str) -> Actor | None:
         )
         session.rollback()
         return actor
-    grants = cached_grants(session, row.user_id, load_grants)
+    grants = cached_grants(session, row.user_id, load_grants, Grant)
     actor = Actor("user", row.user_id, row.id, grants=grants)
     # End the read transaction: the view starts its own unit of work, and a transaction
     # left open here would hold SQLite's write lock (BEGIN IMMEDIATE) against any second

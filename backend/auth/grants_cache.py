@@ -54,10 +54,9 @@ def _user_key(user_id: int) -> str:
     return f"kehou:grants:u:{user_id}"
 
 
-def cached_grants(session, user_id: int, load) -> list:
-    """The user's grants from Redis when current, else from load(session, user_id)."""
-    from backend.auth.context import Grant
-
+def cached_grants(session, user_id: int, load, grant) -> list:
+    """The user's grants from Redis when current, else from load(session, user_id);
+    `grant(**fields)` rebuilds a cached one (the caller's Grant: no import back)."""
     redis = _redis()
     try:
         version, raw = redis.mget(VERSION_KEY, _user_key(user_id))
@@ -70,7 +69,7 @@ def cached_grants(session, user_id: int, load) -> list:
     if raw is not None and version is not None:
         data = json.loads(raw)
         if data["v"] == version.decode():
-            return [Grant(**item) for item in data["g"]]
+            return [grant(**item) for item in data["g"]]
     grants = load(session, user_id)
     if version is not None:
         entry = json.dumps({"v": version.decode(), "g": [gr.as_dict() for gr in grants]})
