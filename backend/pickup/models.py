@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.database import Base, TimestampMixin, TZDateTime, utcnow
+from backend.pickup.states import NOTICE_STATES
 
 NOTICE_KINDS = ("early", "regular", "self", "absent")
 _OPEN_NOTICE = sa.text("status IN ('submitted', 'acknowledged')")
@@ -86,18 +87,7 @@ class PickupNotice(TimestampMixin, Base):
         ),
         sa.CheckConstraint(_in("kind", NOTICE_KINDS), name="kind"),
         sa.CheckConstraint(
-            _in(
-                "status",
-                (
-                    "submitted",
-                    "acknowledged",
-                    "handed_over",
-                    "left",
-                    "cancelled",
-                    "expired",
-                    "replaced",
-                ),
-            ),
+            _in("status", NOTICE_STATES),
             name="status",
         ),
     )

@@ -8,17 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.database import Base, TimestampMixin, TZDateTime, utcnow
+from backend.signup.states import STATES
 
-APPLICATION_STATES = (
-    "submitted",
-    "class_approved",
-    "grade_approved",
-    "approved",
-    "rejected",
-    "in_publicity",
-    "enrolled",
-    "withdrawn",
-)
+APPLICATION_STATES = STATES  # the state machine's own list (signup/states.py)
 
 
 class Application(TimestampMixin, Base):

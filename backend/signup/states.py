@@ -45,7 +45,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("in_publicity", "finalize"): "enrolled",
     ("in_publicity", "uphold_objection"): "submitted",
 }
-WITHDRAWABLE = (
+STATES = (
     "submitted",
     "class_approved",
     "grade_approved",
@@ -53,7 +53,9 @@ WITHDRAWABLE = (
     "rejected",
     "in_publicity",
     "enrolled",
+    "withdrawn",
 )
+WITHDRAWABLE = tuple(s for s in STATES if s != "withdrawn")
 for _state in WITHDRAWABLE:
     TRANSITIONS[(_state, "withdraw")] = "withdrawn"
 
