@@ -6,7 +6,7 @@ Runs against the `scripts/dev` server (default http://127.0.0.1:5000; or KEHOU_U
 files a complaint about 王小明's pickup and gets a tracking number and a due time (5
 working days by the Chinese calendar); the office (demo-office) lists what is waiting,
 accepts it and replies; the parent reads the reply and its history and rates it.
-When the admin sign-in needs a TOTP code, set DEMO_TOTP_SECRET (needs pyotp).
+The office signs in with the seeded demo TOTP secret (DEMO_TOTP_SECRET overrides it; pyotp).
 Each run files a new complaint (at most 10 per hour per user: the filing rate limit).
 """
 
@@ -67,13 +67,24 @@ class Client:
         return self.call("POST", "/api/v1/auth/wechat-login", body=body)["access_token"]
 
     def office(self) -> str:
-        body = {"username": OFFICE[0], "password": OFFICE[1]}
-        secret = os.environ.get("DEMO_TOTP_SECRET")
-        if secret:
-            import pyotp
+        """The demo office's token, signed in with the seeded TOTP secret (DEMO_TOTP_SECRET
+        overrides it). A code works once: if another demo just used this window's code,
+        wait for the next one and try again."""
+        import time
 
-            body["otp"] = pyotp.TOTP(secret).now()
-        return self.call("POST", "/admin/api/v1/auth/login", body=body)["access_token"]
+        import pyotp
+
+        totp = pyotp.TOTP(os.environ.get("DEMO_TOTP_SECRET", "KEHOUDEMOOFFICEAKEHOUDEMOOFFICEA"))
+        body = {"username": OFFICE[0], "password": OFFICE[1]}
+        for attempt in range(2):
+            try:
+                body["otp"] = totp.now()
+                return self.call("POST", "/admin/api/v1/auth/login", body=body)["access_token"]
+            except ApiError as exc:
+                if attempt or "invalid_otp" not in str(exc.args):
+                    raise
+                time.sleep(31 - time.time() % 30)
+        raise AssertionError("unreachable")
 
 
 def step(n: int, text: str) -> None:

@@ -9,8 +9,8 @@ fewer than 5 responses, the results show counts only: no average, no text, so no
 family's answer can be read off.
 Run `scripts/demo` first so that 王小明 is enrolled. Safe to run again (a new survey each run).
 
-Office sign-in: when the demo office has TOTP enrolled, set DEMO_TOTP_SECRET to its
-base32 secret and the script sends the current code as `otp` (needs pyotp).
+Office sign-in: the demo office's seeded TOTP secret is used (DEMO_TOTP_SECRET overrides it);
+the script sends the current code as `otp` (needs pyotp).
 """
 
 from __future__ import annotations
@@ -72,14 +72,24 @@ class Client:
         return self.call("POST", "/api/v1/auth/wechat-login", body=body)["access_token"]
 
     def office_login(self) -> str:
-        """The demo office's token; with DEMO_TOTP_SECRET set, the current TOTP as `otp`."""
-        body = {"username": OFFICE[0], "password": OFFICE[1]}
-        secret = os.environ.get("DEMO_TOTP_SECRET")
-        if secret:
-            import pyotp
+        """The demo office's token, signed in with the seeded TOTP secret (DEMO_TOTP_SECRET
+        overrides it). A code works once: if another demo just used this window's code,
+        wait for the next one and try again."""
+        import time
 
-            body["otp"] = pyotp.TOTP(secret).now()
-        return self.call("POST", "/admin/api/v1/auth/login", body=body)["access_token"]
+        import pyotp
+
+        totp = pyotp.TOTP(os.environ.get("DEMO_TOTP_SECRET", "KEHOUDEMOOFFICEAKEHOUDEMOOFFICEA"))
+        body = {"username": OFFICE[0], "password": OFFICE[1]}
+        for attempt in range(2):
+            try:
+                body["otp"] = totp.now()
+                return self.call("POST", "/admin/api/v1/auth/login", body=body)["access_token"]
+            except ApiError as exc:
+                if attempt or "invalid_otp" not in str(exc.args):
+                    raise
+                time.sleep(31 - time.time() % 30)
+        raise AssertionError("unreachable")
 
 
 def step(n: int, text: str) -> None:
