@@ -19,7 +19,8 @@ from backend.pickup.queries import on_leave
 from backend.schools.models import SchoolClass
 
 
-def _sheet(session, term, klass, day: date) -> list[dict]:
+def attendance_sheet(session, term, klass, day: date) -> list[dict]:
+    """The class's enrolled pupils that day with their marks and approved leave."""
     students = enrolled_students(session, term.id, [klass.id])
     ids = [s.id for s in students]
     marks = {
@@ -78,7 +79,7 @@ def get_attendance(class_id: int, day: date | None) -> list[dict]:
     klass = head_teacher_class(session, actor, class_id)
     day = day or today()
     term, _ = day_of(session, klass.school_id, day)
-    return _sheet(session, term, klass, day)
+    return attendance_sheet(session, term, klass, day)
 
 
 def put_attendance(class_id: int, day: date | None, records: list[dict]) -> list[dict]:
@@ -140,4 +141,4 @@ def put_attendance(class_id: int, day: date | None, records: list[dict]) -> list
                 school_id=klass.school_id,
                 after={"date": day, "changes": changes},
             )
-        return _sheet(session, term, klass, day)
+        return attendance_sheet(session, term, klass, day)
