@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.console import (  # noqa: F401  (each module adds its pages to the blueprint)
     auth_pages,
     complaint_pages,
+    district_oversight_pages,
     district_pages,
     fee_pages,
     filing_pages,
