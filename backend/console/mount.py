@@ -12,6 +12,7 @@ from backend.console import (  # noqa: F401  (each module adds its pages to the 
     pickup_pages,
     school_pages,
     signup_pages,
+    staff_pages,
     term_pages,
 )
 from backend.console.blueprint import bp
