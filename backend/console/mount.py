@@ -9,6 +9,7 @@ from backend.console import (  # noqa: F401  (each module adds its pages to the 
     district_pages,
     fee_pages,
     filing_pages,
+    lottery_pages,
     pickup_pages,
     school_pages,
     signup_pages,
