@@ -10,7 +10,7 @@ from backend.console import labels
 from backend.console.blueprint import bp
 from backend.console.forms import load, run
 from backend.console.session import signed_in
-from backend.districts import blacklist, complaint_oversight, districts
+from backend.districts import blacklist, complaint_oversight, districts, oversight
 from backend.districts.schemas import DistrictBlacklistIn
 
 PAGE_SIZE = 50
@@ -20,9 +20,11 @@ def _complaints_page(district_id: int, errors=None):
     """The district's complaint list with a reply form under each escalated one."""
     info = districts.get_district(district_id)
     rows, total = complaint_oversight.complaints(district_id, None, 1, PAGE_SIZE)
+    schools, _ = oversight.overview(district_id, None, 1, 100)
     return render_template(
         "console/district_complaints.html",
         district=info,
+        school_names={s["school_id"]: s["name"] for s in schools},
         rows=rows,
         total=total,
         errors=errors or {},

@@ -40,10 +40,10 @@ def test_district_replies_to_an_escalated_complaint(live, page, committed):
     sign_in(page, live, "bureau-d", w.bureau.totp_secret)
     page.click("#to-complaints")
     card = page.locator(f"#c{c.id}")
-    assert "收费标准没有公示" in card.inner_text()
+    assert "收费标准没有公示" in card.inner_text() and "第一实验小学" in card.inner_text()
     assert "王家长" not in page.content()  # never the filer to the district
     card.locator("button.reply").click()
-    assert page.locator(f"#c{c.id} .field-error[data-field=text]").count() == 1
+    assert page.inner_text(f"#c{c.id} .field-error[data-field=text]") == "此项必填"
     shot(page, "20-district-complaints")
     page.locator(f"#c{c.id} textarea[name=text]").fill("已督促学校公示收费标准")
     page.locator(f"#c{c.id} button.reply").click()
