@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from backend.common.field_messages import localise
 from backend.errors import DomainError, wants_english
 
 GENERIC = ("填写的内容有误，请检查", "Invalid input")
@@ -37,9 +38,11 @@ def load(schema: ma.Schema, form, *, lists=(), datetimes=(), ints=()) -> dict:
 
 def run(action):
     """(result, None) or (None, (message, field errors)) for one use-case call."""
+    english = wants_english()
     try:
         return action(), None
     except ma.ValidationError as exc:
-        return None, (GENERIC[1] if wants_english() else GENERIC[0], exc.messages)
+        # Beside the field in the page's language, as the admin API's 422 details are.
+        return None, (GENERIC[1] if english else GENERIC[0], localise(exc.messages, english))
     except DomainError as exc:
-        return None, (message(exc), exc.errors or {})
+        return None, (message(exc), localise(exc.errors or {}, english))
