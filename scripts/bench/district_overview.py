@@ -183,45 +183,19 @@ def seed(session, schools: int, pupils: int) -> dict:
     return {"district_id": district.id, "admin_id": bureau.id}
 
 
-class QueryCounter:
-    def __init__(self, engine):
-        self.count = 0
-        sa.event.listen(engine, "before_cursor_execute", self._on)
-
-    def _on(self, *_args, **_kw):
-        self.count += 1
-
-
 def main() -> None:
-    args = parse_args()
-    url = h.create_database(args.pg, DB_NAME)
-    try:
-        run(url, args)
-    finally:
-        if not args.keep_db:
-            h.drop_database(args.pg, DB_NAME)
+    h.on_fresh_database(parse_args(), DB_NAME, run)
 
 
 def run(url: str, args) -> None:
     from flask import g
 
-    from backend import create_app
     from backend.auth.context import Actor
-    from backend.database import Base, close_session, get_session
+    from backend.database import close_session, get_session
     from backend.districts import oversight
     from backend.schools.models import School, Student
-    from backend.settings import Settings
 
-    settings = Settings.from_env(
-        env="testing",
-        database_url=url,
-        redis_url="",
-        secret_key="bench-secret-" + "x" * 32,
-        extra={"access_log": False},
-    )
-    app = create_app(settings)
-    engine = app.extensions["kehou"]["engine"]
-    Base.metadata.create_all(engine)
+    app, engine = h.testing_app(url)
     with app.app_context():
         started = time.perf_counter()
         ids = seed(get_session(), args.schools, args.pupils)
@@ -232,9 +206,9 @@ def run(url: str, args) -> None:
         )
     with engine.begin() as conn:
         conn.execute(sa.text("ANALYZE"))
-    counter = QueryCounter(engine)
+    counter = h.QueryCounter(engine)
 
-    def timed(label, fn, repeat=5):
+    def best_of(label, fn, repeat=5):
         best, queries, result = None, 0, None
         for _ in range(repeat):
             with app.test_request_context("/admin/api/v1/bench"):
@@ -260,10 +234,10 @@ def run(url: str, args) -> None:
         ).all()
 
     runs = [
-        timed("floor: one grouped count of pupils", floor),
-        timed("overview, page of 100 schools", lambda: oversight.overview(did, ON, 1, 100)),
-        timed("overview totals, all schools", lambda: oversight.overview_totals(did, ON)),
-        timed("overview .xlsx export, all schools", lambda: oversight.overview_export(did, ON)),
+        best_of("floor: one grouped count of pupils", floor),
+        best_of("overview, page of 100 schools", lambda: oversight.overview(did, ON, 1, 100)),
+        best_of("overview totals, all schools", lambda: oversight.overview_totals(did, ON)),
+        best_of("overview .xlsx export, all schools", lambda: oversight.overview_export(did, ON)),
     ]
     base = runs[0][1]
     print(f"\n{'what':<40} {'best of 5':>10} {'queries':>8} {'x floor':>8}")

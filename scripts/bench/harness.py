@@ -391,3 +391,53 @@ def _on_database(entry: Path, db_name: str) -> bool:
 def load_average() -> tuple[float, float, float]:
     """The machine's 1, 5 and 15 minute load averages."""
     return os.getloadavg()
+
+
+# --- in-process benchmarks of one use case (statements, pay sheets, the district) ----------
+def on_fresh_database(args, name: str, run) -> None:
+    """Create the database `name`, run(url, args), drop it unless --keep-db."""
+    url = create_database(args.pg, name)
+    try:
+        run(url, args)
+    finally:
+        if not getattr(args, "keep_db", False):
+            drop_database(args.pg, name)
+
+
+def testing_app(url: str):
+    """The app on testing settings over `url` (no Redis, no access log), tables created.
+    Returns (app, engine)."""
+    from backend import create_app
+    from backend.database import Base
+    from backend.settings import Settings
+
+    settings = Settings.from_env(
+        env="testing",
+        database_url=url,
+        redis_url="",
+        secret_key="bench-secret-" + "x" * 32,
+        extra={"access_log": False},
+    )
+    app = create_app(settings)
+    engine = app.extensions["kehou"]["engine"]
+    Base.metadata.create_all(engine)
+    return app, engine
+
+
+class QueryCounter:
+    """Counts the statements an engine sends (a before_cursor_execute listener)."""
+
+    def __init__(self, engine):
+        self.count = 0
+        sa.event.listen(engine, "before_cursor_execute", self._on)
+
+    def _on(self, *_args, **_kw):
+        self.count += 1
+
+
+def timed(counter: QueryCounter, fn):
+    """(result, seconds, statements) of one call."""
+    counter.count = 0
+    started = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - started, counter.count

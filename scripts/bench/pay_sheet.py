@@ -218,51 +218,18 @@ def seed(session, n_staff: int, n_courses: int) -> dict:
     }
 
 
-class QueryCounter:
-    def __init__(self, engine):
-        self.count = 0
-        sa.event.listen(engine, "before_cursor_execute", self._on)
-
-    def _on(self, *_args, **_kw):
-        self.count += 1
-
-
-def timed(counter, fn):
-    counter.count = 0
-    started = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - started, counter.count
-
-
 def main() -> None:
-    args = parse_args()
-    url = h.create_database(args.pg, DB_NAME)
-    try:
-        run(url, args)
-    finally:
-        if not args.keep_db:
-            h.drop_database(args.pg, DB_NAME)
+    h.on_fresh_database(parse_args(), DB_NAME, run)
 
 
 def run(url: str, args) -> None:
     from flask import g
 
-    from backend import create_app
     from backend.auth.context import Actor
-    from backend.database import Base, close_session, get_session
-    from backend.settings import Settings
+    from backend.database import close_session, get_session
     from backend.staff import pay_sheets
 
-    settings = Settings.from_env(
-        env="testing",
-        database_url=url,
-        redis_url="",
-        secret_key="bench-secret-" + "x" * 32,
-        extra={"access_log": False},
-    )
-    app = create_app(settings)
-    engine = app.extensions["kehou"]["engine"]
-    Base.metadata.create_all(engine)
+    app, engine = h.testing_app(url)
     with app.app_context():
         started = time.perf_counter()
         ids = seed(get_session(), args.staff, args.courses)
@@ -271,7 +238,7 @@ def run(url: str, args) -> None:
             f"seeded {args.staff} staff, {args.courses} courses, {ids['entries']} hours entries "
             f"in {time.perf_counter() - started:.1f} s"
         )
-    counter = QueryCounter(engine)
+    counter = h.QueryCounter(engine)
     sid, tid = ids["school_id"], ids["term_id"]
 
     def as_office(fn):
@@ -285,7 +252,7 @@ def run(url: str, args) -> None:
 
         return call
 
-    sheet, one, queries = timed(
+    sheet, one, queries = h.timed(
         counter, as_office(lambda: pay_sheets.generate(sid, tid, "2026-10"))
     )
     print(
@@ -296,7 +263,7 @@ def run(url: str, args) -> None:
     def every_month():
         return [pay_sheets.generate(sid, tid, m) for m in MONTHS]
 
-    sheets, whole, queries = timed(counter, as_office(every_month))
+    sheets, whole, queries = h.timed(counter, as_office(every_month))
     print(
         f"pay sheets for all {len(MONTHS)} months (2026-10 recomputed): "
         f"{sum(len(x['lines']) for x in sheets)} lines in {whole:.3f} s, {queries} queries"

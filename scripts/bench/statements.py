@@ -215,58 +215,25 @@ def seed(session, pupils: int) -> dict:
     return {"school_id": school.id, "term_id": term.id, "admin_id": admin.id}
 
 
-class QueryCounter:
-    def __init__(self, engine):
-        self.count = 0
-        sa.event.listen(engine, "before_cursor_execute", self._on)
-
-    def _on(self, *_args, **_kw):
-        self.count += 1
-
-
-def timed(counter, fn):
-    counter.count = 0
-    started = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - started, counter.count
-
-
 def main() -> None:
-    args = parse_args()
-    url = h.create_database(args.pg, DB_NAME)
-    try:
-        run(url, args)
-    finally:
-        if not args.keep_db:
-            h.drop_database(args.pg, DB_NAME)
+    h.on_fresh_database(parse_args(), DB_NAME, run)
 
 
 def run(url: str, args) -> None:
     from flask import g
 
-    from backend import create_app
     from backend.auth.context import Actor
-    from backend.database import Base, close_session, get_session
+    from backend.database import close_session, get_session
     from backend.fees import issuing
     from backend.fees.models import Statement, StatementLine
-    from backend.settings import Settings
 
-    settings = Settings.from_env(
-        env="testing",
-        database_url=url,
-        redis_url="",
-        secret_key="bench-secret-" + "x" * 32,
-        extra={"access_log": False},
-    )
-    app = create_app(settings)
-    engine = app.extensions["kehou"]["engine"]
-    Base.metadata.create_all(engine)
+    app, engine = h.testing_app(url)
     with app.app_context():
         started = time.perf_counter()
         ids = seed(get_session(), args.pupils)
         close_session()
         print(f"seeded {args.pupils} enrolled pupils in {time.perf_counter() - started:.1f} s")
-    counter = QueryCounter(engine)
+    counter = h.QueryCounter(engine)
     sid, tid = ids["school_id"], ids["term_id"]
 
     def as_office(fn):
@@ -281,17 +248,17 @@ def run(url: str, args) -> None:
         return call
 
     gen = as_office(lambda: issuing.generate(sid, tid, PERIOD))
-    result, seconds, queries = timed(counter, gen)
+    result, seconds, queries = h.timed(counter, gen)
     print(
         f"generate {PERIOD}: {result['created']} statements in {seconds:.2f} s, "
         f"{queries} queries = {queries / args.pupils:.4f} per pupil"
     )
-    again, seconds2, queries2 = timed(counter, gen)
+    again, seconds2, queries2 = h.timed(counter, gen)
     print(
         f"generate again (idempotent): created {again['created']}, unchanged "
         f"{again['unchanged']} in {seconds2:.2f} s, {queries2} queries"
     )
-    issued, seconds3, queries3 = timed(
+    issued, seconds3, queries3 = h.timed(
         counter, as_office(lambda: issuing.issue_period(sid, tid, PERIOD))
     )
     print(
