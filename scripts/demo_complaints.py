@@ -13,13 +13,13 @@ Each run files a new complaint (at most 10 per hour per user: the filing rate li
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import urllib.error
 import urllib.request
 
-OFFICE = ("demo-office", "Kehou-demo-2026")
+from demo_client import ApiError, Client, step
+
 PUPIL = "王小明"
 STATUS_ZH = {
     "submitted": "已提交",
@@ -29,66 +29,6 @@ STATUS_ZH = {
     "escalated": "已提交上级督办",
 }
 BY_ZH = {"filer": "本人", "school": "学校", "district": "教育局", "system": "系统"}
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, body: dict):
-        super().__init__(f"{status} {body.get('error')}: {body.get('message')}")
-        self.status, self.body = status, body
-
-
-class Client:
-    def __init__(self, base: str):
-        self.base = base.rstrip("/")
-
-    def call(self, method: str, path: str, token: str | None = None, body=None):
-        headers = {"Accept": "application/json", "Accept-Language": "zh"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=15) as resp:
-                raw = resp.read()
-                return json.loads(raw) if raw else None
-        except urllib.error.HTTPError as exc:
-            raw = exc.read()
-            try:
-                payload = json.loads(raw)
-            except ValueError:
-                payload = {"error": "http_error", "message": raw[:200].decode(errors="replace")}
-            raise ApiError(exc.code, payload) from None
-
-    def wechat(self, name: str) -> str:
-        body = {"code": f"demo-{name}"}
-        return self.call("POST", "/api/v1/auth/wechat-login", body=body)["access_token"]
-
-    def office(self) -> str:
-        """The demo office's token, signed in with the seeded TOTP secret (DEMO_TOTP_SECRET
-        overrides it). A code works once: if another demo just used this window's code,
-        wait for the next one and try again."""
-        import time
-
-        import pyotp
-
-        totp = pyotp.TOTP(os.environ.get("DEMO_TOTP_SECRET", "KEHOUDEMOOFFICEAKEHOUDEMOOFFICEA"))
-        body = {"username": OFFICE[0], "password": OFFICE[1]}
-        for attempt in range(2):
-            try:
-                body["otp"] = totp.now()
-                return self.call("POST", "/admin/api/v1/auth/login", body=body)["access_token"]
-            except ApiError as exc:
-                if attempt or "invalid_otp" not in str(exc.args):
-                    raise
-                time.sleep(31 - time.time() % 30)
-        raise AssertionError("unreachable")
-
-
-def step(n: int, text: str) -> None:
-    print(f"\n\033[1m[{n}] {text}\033[0m")
 
 
 def show(c: dict) -> None:

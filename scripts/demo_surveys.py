@@ -16,84 +16,20 @@ the script sends the current code as `otp` (needs pyotp).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import urllib.error
 import urllib.request
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from demo_client import ApiError, Client, step
+
 SHANGHAI = timezone(timedelta(hours=8))
-OFFICE = ("demo-office", "Kehou-demo-2026")
 QUESTIONS = [
     {"text": "总体满意度", "kind": "score"},
     {"text": "老师认真负责、关心孩子", "kind": "score"},
     {"text": "意见和建议", "kind": "text"},
 ]
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, body: dict):
-        super().__init__(f"{status} {body.get('error')}: {body.get('message')}")
-        self.status, self.body = status, body
-
-
-class Client:
-    def __init__(self, base: str):
-        self.base = base.rstrip("/")
-
-    def raw(self, method: str, path: str, token: str | None = None, body=None):
-        """(status, bytes) of one call; HTTP errors raise ApiError."""
-        headers = {"Accept": "application/json", "Accept-Language": "zh"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=15) as resp:
-                return resp.status, resp.read()
-        except urllib.error.HTTPError as exc:
-            raw = exc.read()
-            try:
-                payload = json.loads(raw)
-            except ValueError:
-                payload = {"error": "http_error", "message": raw[:200].decode(errors="replace")}
-            raise ApiError(exc.code, payload) from None
-
-    def call(self, method: str, path: str, token: str | None = None, body=None):
-        _, raw = self.raw(method, path, token, body)
-        return json.loads(raw) if raw else None
-
-    def wechat(self, name: str) -> str:
-        body = {"code": f"demo-{name}"}
-        return self.call("POST", "/api/v1/auth/wechat-login", body=body)["access_token"]
-
-    def office_login(self) -> str:
-        """The demo office's token, signed in with the seeded TOTP secret (DEMO_TOTP_SECRET
-        overrides it). A code works once: if another demo just used this window's code,
-        wait for the next one and try again."""
-        import time
-
-        import pyotp
-
-        totp = pyotp.TOTP(os.environ.get("DEMO_TOTP_SECRET", "KEHOUDEMOOFFICEAKEHOUDEMOOFFICEA"))
-        body = {"username": OFFICE[0], "password": OFFICE[1]}
-        for attempt in range(2):
-            try:
-                body["otp"] = totp.now()
-                return self.call("POST", "/admin/api/v1/auth/login", body=body)["access_token"]
-            except ApiError as exc:
-                if attempt or "invalid_otp" not in str(exc.args):
-                    raise
-                time.sleep(31 - time.time() % 30)
-        raise AssertionError("unreachable")
-
-
-def step(n: int, text: str) -> None:
-    print(f"\n\033[1m[{n}] {text}\033[0m")
 
 
 def iso(dt: datetime) -> str:
@@ -149,7 +85,7 @@ def main() -> int:
 
     step(1, "The office signs in and creates a survey of the current term")
     try:
-        office = api.office_login()
+        office = api.office()
     except urllib.error.URLError as exc:
         print(f"cannot reach {api.base} ({exc.reason}); start the server with scripts/dev first")
         return 1
