@@ -72,6 +72,8 @@ BUILT_IN: list[tuple[str, str]] = [
 
 # The project's own messages (validators, use cases): (English, Chinese).
 PROJECT: list[tuple[str, str]] = [
+    ("Must be resolved or rejected", "须为 resolved 或 rejected"),
+    ("1 to 2000 characters", "请填写1至2000字"),
     ("Change at least one field", "请至少修改一项"),
     ("Format: YYYY-MM", "格式为 YYYY-MM"),
     ("Not a valid mobile number", "手机号格式不正确"),

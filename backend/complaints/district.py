@@ -21,9 +21,9 @@ def district_reply(school_ids, complaint_id: int, text: str, resolution: str) ->
     outside them, 409 illegal_transition unless escalated. The filer is told; the audit
     row carries the calling admin (from the request) on the school's chain."""
     if resolution not in REPLIED:
-        raise ValidationFailed(errors={"resolution": [f"one of {', '.join(REPLIED)}"]})
+        raise ValidationFailed(errors={"resolution": ["须为 resolved 或 rejected"]})
     if not 1 <= len(text.strip()) <= 2000:
-        raise ValidationFailed(errors={"text": ["1-2000 characters"]})
+        raise ValidationFailed(errors={"text": ["请填写1至2000字"]})
     allowed = set(school_ids)
     with unit_of_work() as session:
         row = session.scalar(
