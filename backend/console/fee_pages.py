@@ -28,24 +28,6 @@ from backend.schools import structure as schools
 from backend.terms import service as terms
 
 SHOWN = 100  # rows shown per page; the totals cover every matching statement
-ALL = 100_000
-COUNTED = ("issued", "partially_paid", "paid", "settled")  # billed to families
-
-
-def collection(rows: list[dict]) -> dict:
-    """Billed, collected, arrears and the collection rate over the issued statements."""
-    billed = [r for r in rows if r["status"] in COUNTED]
-    total = sum(r["total_fen"] for r in billed)
-    paid = sum(r["paid_fen"] for r in billed)
-    arrears = [r for r in billed if r["balance_fen"] > 0]
-    return {
-        "billed_fen": total,
-        "paid_fen": paid,
-        "arrears_fen": sum(r["balance_fen"] for r in arrears),
-        "arrears_pupils": len({r["student_id"] for r in arrears}),
-        "drafts": sum(1 for r in rows if r["status"] == "draft"),
-        "rate": (paid / total) if total else None,
-    }
 
 
 def _filters(term_id: int) -> tuple[dict, dict | None]:
@@ -69,15 +51,15 @@ def _page(school, term, errors=None, result=None):
     if term is None:
         return render_template("console/fees.html", **ctx)
     filters, filter_errors = _filters(term["id"])
-    rows, total = statement_reads.office_statements(school.id, filters, 1, ALL)
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    rows, total = statement_reads.office_statements(school.id, filters, page, SHOWN)
     classes, _ = schools.list_classes(school.id, None, 1, 100)
     ctx |= {
-        "rows": rows[(page - 1) * SHOWN : page * SHOWN],
+        "rows": rows,
         "total": total,
         "page": page,
         "pages": (total + SHOWN - 1) // SHOWN,
-        "money": collection(rows),
+        "money": statement_reads.office_collection(school.id, filters),
         "filters": filters,
         "filter_errors": filter_errors,
         "classes": classes,

@@ -29,6 +29,7 @@ from backend.fees.models import (
     Statement,
     StatementLine,
 )
+from backend.fees.states import BILLED_STATES
 from backend.terms.models import Term
 
 _MONTH = re.compile(r"\A([0-9]{4})-(0[1-9]|1[0-2])\Z")
@@ -78,7 +79,7 @@ def report(session, term: Term, period: str) -> dict:
         by_category[category] = int(amount)
     billed = sa.select(Statement.id).where(
         Statement.term_id == term.id,
-        Statement.status.in_(("issued", "partially_paid", "paid", "settled")),
+        Statement.status.in_(BILLED_STATES),
     )
     if period != "term":  # a month counts that month's statements (monthly billing)
         billed = billed.where(Statement.period == period)

@@ -14,6 +14,7 @@ from backend.database import get_session
 from backend.errors import NotFound
 from backend.fees import money
 from backend.fees.models import Payment, Refund, Statement, StatementLine
+from backend.fees.states import BILLED_STATES
 from backend.schools.models import GuardianLink, SchoolClass, Student
 
 # What a family may see: never the office's drafts.
@@ -96,13 +97,9 @@ def family_statement(statement_id: int) -> dict:
     return statement_view(session, st)
 
 
-def _office_query(school_id: int, query: dict):
-    stmt = (
-        sa.select(Statement, Student.name, Student.student_no, SchoolClass.name)
-        .join(Student, Student.id == Statement.student_id)
-        .join(SchoolClass, SchoolClass.id == Statement.class_id)
-        .where(Statement.school_id == school_id)
-    )
+def _office_filters(school_id: int, query: dict) -> list:
+    """The WHERE clauses of the office's statement filters."""
+    where = [Statement.school_id == school_id]
     for key, column in (
         ("term_id", Statement.term_id),
         ("period", Statement.period),
@@ -111,8 +108,17 @@ def _office_query(school_id: int, query: dict):
         ("student_id", Statement.student_id),
     ):
         if query.get(key) is not None:
-            stmt = stmt.where(column == query[key])
-    return stmt
+            where.append(column == query[key])
+    return where
+
+
+def _office_query(school_id: int, query: dict):
+    return (
+        sa.select(Statement, Student.name, Student.student_no, SchoolClass.name)
+        .join(Student, Student.id == Statement.student_id)
+        .join(SchoolClass, SchoolClass.id == Statement.class_id)
+        .where(*_office_filters(school_id, query))
+    )
 
 
 def _office_row(st: Statement, name: str, student_no: str, class_name: str) -> dict:
@@ -138,6 +144,34 @@ def office_statements(school_id: int, query: dict, page: int, page_size: int):
     stmt = stmt.order_by(Statement.period, SchoolClass.name, Student.student_no, Statement.id)
     rows, total = paginate(session, stmt, page, page_size, rows=True)
     return [_office_row(*r) for r in rows], total
+
+
+def office_collection(school_id: int, query: dict) -> dict:
+    """Billed, collected and arrears over the matching statements (one aggregate query):
+    billed = issued or later; arrears = what billed statements still owe (money.balance)."""
+    session = get_session()
+    admin_school(session, current_actor(), school_id)
+    st = Statement
+    owed = st.total_fen - (st.paid_fen - st.refunded_fen - st.carried_out_fen)
+    billed = st.status.in_(BILLED_STATES)
+    row = session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((billed, st.total_fen), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((billed, st.paid_fen), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((billed & (owed > 0), owed), else_=0)), 0),
+            sa.func.count(sa.distinct(sa.case((billed & (owed > 0), st.student_id)))),
+            sa.func.count(sa.case((st.status == "draft", 1))),
+        ).where(*_office_filters(school_id, query))
+    ).one()
+    total, paid, arrears, pupils, drafts = (int(v) for v in row)
+    return {
+        "billed_fen": total,
+        "paid_fen": paid,
+        "arrears_fen": arrears,
+        "arrears_pupils": pupils,
+        "drafts": drafts,
+        "rate": (paid / total) if total else None,
+    }
 
 
 def office_statement_detail(school_id: int, statement_id: int) -> dict:

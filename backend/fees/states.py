@@ -8,6 +8,8 @@ STATEMENT_STATES = ("draft", "issued", "partially_paid", "paid", "settled", "voi
 # States a family sees and owes on (a draft is the office's; void and settled are closed).
 OPEN_STATES = ("issued", "partially_paid", "paid")
 LIVE_STATES = ("draft", "issued", "partially_paid", "paid", "settled")
+# What families were billed: every statement once issued, voided ones aside.
+BILLED_STATES = ("issued", "partially_paid", "paid", "settled")
 
 # "*" = the paying state that fits the money (see paying_state).
 STATEMENT_TRANSITIONS: dict[tuple[str, str], str] = {
