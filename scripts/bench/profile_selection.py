@@ -41,11 +41,37 @@ def print_parts(stats: pstats.Stats, n: int) -> None:
     print(f"  function calls per selection: {stats.total_calls / n:,.0f}")
 
 
+def show_sql(engine, client, tap) -> None:
+    """Print the statements (and transaction boundaries) of one selection, in order."""
+    from sqlalchemy import event
+
+    lines = []
+
+    def on_execute(_conn, _cursor, statement, _params, _context, _many):
+        lines.append(" ".join(statement.split())[:160])
+
+    listeners = [
+        ("before_cursor_execute", on_execute),
+        ("begin", lambda _conn: lines.append("-- BEGIN")),
+        ("commit", lambda _conn: lines.append("-- COMMIT")),
+        ("rollback", lambda _conn: lines.append("-- ROLLBACK")),
+    ]
+    for name, fn in listeners:
+        event.listen(engine, name, fn)
+    _label, method, path, headers, body = tap
+    client.open(path, method=method, headers=headers, data=body)
+    for name, fn in listeners:
+        event.remove(engine, name, fn)
+    print(f"one selection: {sum(not x.startswith('--') for x in lines)} statements")
+    print("\n".join(f"  {line}" for line in lines))
+
+
 def main() -> int:
     p = h.arg_parser(__doc__, redis_db=10)
     p.add_argument("--pupils", type=int, default=200)
     p.add_argument("--top", type=int, default=20)
     p.add_argument("--db-name", default="kehou_bench_profile")
+    p.add_argument("--show-sql", action="store_true", help="print one selection's statements")
     args = p.parse_args()
     db_url = h.create_database(args.pg, args.db_name)
     redis.Redis.from_url(args.redis).flushdb()
@@ -71,6 +97,8 @@ def main() -> int:
         taps = [tap for job in jobs for tap in job]
         for _label, method, path, headers, body in taps[:20]:  # warm-up
             client.open(path, method=method, headers=headers, data=body)
+        if args.show_sql:
+            show_sql(engine, client, taps[20])
         # CPU time, not wall time: the machine is shared, waiting on it is not our cost
         profile = cProfile.Profile(time.process_time)
         profile.enable()
