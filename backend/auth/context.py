@@ -13,7 +13,7 @@ from backend.auth.grants_cache import cached_grants
 from backend.auth.models import AuthSession
 from backend.auth.tokens import read_access_token
 from backend.common.clock import now
-from backend.database import get_session
+from backend.database import execute_core, get_session
 from backend.errors import Forbidden, Unauthorized
 
 APP_PREFIX = "/api/v1"
@@ -136,40 +136,56 @@ def _actor_from_token(token: str, audience: str) -> Actor | None:
             return None
         raise Unauthorized()
     session = get_session()
-    row = session.get(AuthSession, data["s"])
+    if audience == "user":
+        return _user_actor(session, data["s"])
+    return _admin_actor(session, data["s"], settings)
+
+
+def _admin_actor(session, session_id: int, settings) -> Actor:
+    """The admin behind a live, not idle session (touched at most once a minute), or 401."""
+    from backend.auth.models import AdminAccount
+
+    row = session.get(AuthSession, session_id)
     moment = now()
     if row is None or row.revoked_at is not None or row.expires_at <= moment:
         raise SessionExpired()
-    if audience == "admin":
-        from backend.auth.models import AdminAccount
+    idle = timedelta(seconds=settings.admin_idle_seconds)
+    if row.last_seen_at and moment - row.last_seen_at > idle:
+        raise SessionExpired()
+    admin = session.get(AdminAccount, row.admin_id)
+    if admin is None or not admin.active:
+        raise SessionExpired()
+    if row.last_seen_at is None or moment - row.last_seen_at > _TOUCH_EVERY:
+        row.last_seen_at = moment
+        session.commit()
+    return Actor(
+        "admin",
+        admin.id,
+        row.id,
+        school_id=admin.school_id,
+        second_factor=row.second_factor_at is not None,
+        district_id=admin.district_id,
+    )
 
-        if row.last_seen_at and moment - row.last_seen_at > timedelta(
-            seconds=settings.admin_idle_seconds
-        ):
-            raise SessionExpired()
-        admin = session.get(AdminAccount, row.admin_id)
-        if admin is None or not admin.active:
-            raise SessionExpired()
-        if row.last_seen_at is None or moment - row.last_seen_at > _TOUCH_EVERY:
-            row.last_seen_at = moment
-            session.commit()
-        actor = Actor(
-            "admin",
-            admin.id,
-            row.id,
-            school_id=admin.school_id,
-            second_factor=row.second_factor_at is not None,
-            district_id=admin.district_id,
-        )
-        session.rollback()
-        return actor
+
+# A mini-program session as plain values: every user request reads it (no ORM object).
+_USER_SESSION = sa.select(AuthSession.user_id, AuthSession.expires_at).where(
+    AuthSession.id == sa.bindparam("session_id"),
+    AuthSession.user_id.is_not(None),
+    AuthSession.revoked_at.is_(None),
+)
+
+
+def _user_actor(session, session_id: int) -> Actor:
+    """The user behind a live session, with their grants (cached), or 401."""
+    row = execute_core(session, _USER_SESSION, {"session_id": session_id}).first()
+    if row is None or row.expires_at <= now():
+        raise SessionExpired()
     grants = cached_grants(session, row.user_id, load_grants, Grant)
-    actor = Actor("user", row.user_id, row.id, grants=grants)
-    # End the read transaction: the view starts its own unit of work, and a transaction
-    # left open here would hold SQLite's write lock (BEGIN IMMEDIATE) against any second
-    # connection of the same request, such as the idempotency-key claim.
-    session.rollback()
-    return actor
+    # The read's transaction goes on into the view's unit of work (no commit or rollback
+    # of its own: on PostgreSQL each ends a transaction, the costliest part of a request).
+    # Nothing in a request opens a second connection, so SQLite's write lock is no matter.
+    return Actor("user", row.user_id, session_id, grants=grants)
 
 
 def actor_from_admin_token(token: str) -> Actor | None:

@@ -15,16 +15,16 @@ import hmac
 import time
 from datetime import timedelta
 from functools import wraps
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Response, current_app, request
-from sqlalchemy.exc import IntegrityError
 
 from backend.auth.context import current_actor
 from backend.common.clock import now
 from backend.common.models import IdempotencyKey
-from backend.database import session_factory, unit_of_work
+from backend.database import execute_core, get_session, one_transaction, unit_of_work
 from backend.errors import ValidationFailed, define
 
 IdempotencyKeyReused = define(
@@ -55,7 +55,7 @@ def _sealer(principal: str, key: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(raw))
 
 
-def _expired(row: IdempotencyKey) -> bool:
+def _expired(row) -> bool:
     return row.created_at is not None and row.created_at <= now() - REPLAY_WINDOW
 
 
@@ -67,59 +67,105 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _claim(principal: str, key: str, fingerprint: str):
-    """Insert the in-flight marker in its own transaction; return (row, claimed_by_us).
+class _Claim(NamedTuple):
+    """The key this request holds: its row and what identifies it."""
+
+    row_id: int
+    principal: str
+    key: str
+    fingerprint: str
+
+
+def _insert_claim(session, principal: str, key: str, fingerprint: str) -> int | None:
+    """Insert the key's row in the request's transaction; its id, or None when taken.
+
+    On a duplicate the unique index makes this wait for the first request's transaction:
+    its effect and its stored answer commit together, so the row it leaves is whole."""
+    stmt = (
+        _insert_for(session)(IdempotencyKey)
+        .values(principal=principal, key=key, fingerprint=fingerprint, created_at=now())
+        .on_conflict_do_nothing(index_elements=["principal", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    return execute_core(session, stmt).scalar()
+
+
+def _insert_for(session):
+    """The dialect's INSERT (both PostgreSQL and SQLite know ON CONFLICT DO NOTHING)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+# A stored answer as plain values (a rollback follows; ORM rows would be expired by it).
+_STORED = sa.select(
+    IdempotencyKey.id,
+    IdempotencyKey.fingerprint,
+    IdempotencyKey.status_code,
+    IdempotencyKey.response_body,
+    IdempotencyKey.content_type,
+    IdempotencyKey.created_at,
+)
+
+
+def _claim(session, principal: str, key: str, fingerprint: str):
+    """Claim the key in the request's transaction; return (row id or row, claimed_by_us).
 
     `key` is the key's digest. A row past the replay window is deleted and the key
-    claimed afresh, as if it had never been used."""
-    with session_factory()() as session:
-        try:
-            row = IdempotencyKey(principal=principal, key=key, fingerprint=fingerprint)
-            session.add(row)
-            session.commit()
-            return row, True
-        except IntegrityError:
+    claimed afresh, as if it had never been used. A row without an answer belongs to a
+    first request that committed part of its work and is still finishing: wait for it."""
+    deadline = time.monotonic() + _WAIT_SECONDS
+    while True:
+        row_id = _insert_claim(session, principal, key, fingerprint)
+        if row_id is not None:
+            return row_id, True
+        mine = (IdempotencyKey.principal == principal, IdempotencyKey.key == key)
+        row = session.execute(_STORED.where(*mine)).first()
+        if row is not None and _expired(row):
+            session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.id == row.id))
+            continue
+        if row is not None and (row.fingerprint != fingerprint or row.status_code is not None):
             session.rollback()
-        deadline = time.monotonic() + _WAIT_SECONDS
-        while True:
-            row = session.scalar(
-                sa.select(IdempotencyKey).where(
-                    IdempotencyKey.principal == principal, IdempotencyKey.key == key
-                )
-            )
-            if row is None:  # the first attempt failed and released the key: take it
-                return _claim(principal, key, fingerprint)
-            if _expired(row):
-                session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.id == row.id))
-                session.commit()
-                return _claim(principal, key, fingerprint)
-            if row.fingerprint != fingerprint or row.status_code is not None:
-                return row, False
-            if time.monotonic() > deadline:
-                raise RequestInProgress()
-            session.rollback()
+            return row, False
+        # None: released between the two statements; else the first is still finishing.
+        session.rollback()
+        if time.monotonic() > deadline:
+            raise RequestInProgress()
+        if row is not None:
             time.sleep(0.05)
 
 
-def _finish(row_id: int, response: Response | None, sealer: Fernet) -> None:
-    """Keep a 2xx answer sealed; release the key (delete the row) otherwise."""
-    with session_factory()() as session:
-        if response is None:
-            session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.id == row_id))
-        else:
+def _settle(session, claim: _Claim, response: Response | None, sealer: Fernet, done) -> None:
+    """End the request's transaction: keep a 2xx answer sealed beside its effect; on an
+    error release the key, keeping what finished units of work did (an attempt log)."""
+    if response is not None:
+        values = {
+            "status_code": response.status_code,
+            "response_body": sealer.encrypt(response.get_data()).decode(),
+            "content_type": response.content_type,
+        }
+        stored = execute_core(
+            session,
+            sa.update(IdempotencyKey).where(IdempotencyKey.id == claim.row_id).values(**values),
+        ).rowcount
+        if stored == 0:  # a unit failed and rolled the claim back, then the view went on
             session.execute(
-                sa.update(IdempotencyKey)
-                .where(IdempotencyKey.id == row_id)
-                .values(
-                    status_code=response.status_code,
-                    response_body=sealer.encrypt(response.get_data()).decode(),
-                    content_type=response.content_type,
-                )
+                _insert_for(session)(IdempotencyKey)
+                .values(principal=claim.principal, key=claim.key, created_at=now(), **values)
+                .values(fingerprint=claim.fingerprint)
+                .on_conflict_do_nothing(index_elements=["principal", "key"])
             )
         session.commit()
+    elif done():
+        session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.id == claim.row_id))
+        session.commit()
+    else:
+        session.rollback()
 
 
-def _replay(row: IdempotencyKey, sealer: Fernet) -> Response | None:
+def _replay(row, sealer: Fernet) -> Response | None:
     """The first answer again; None when it cannot be opened (SECRET_KEY rotated)."""
     try:
         body = sealer.decrypt(row.response_body.encode())
@@ -140,7 +186,10 @@ def purge() -> int:
 
 def idempotent(view):
     """Decorate a creating POST (outermost decorator). Only 2xx answers are remembered:
-    an error releases the key so that a retry is tried afresh."""
+    an error releases the key so that a retry is tried afresh.
+
+    The claim, the view's units of work and the stored answer are one transaction on the
+    request's session: one effect per key without a second connection or transaction."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -152,21 +201,33 @@ def idempotent(view):
         actor = current_actor()
         principal = f"{actor.kind}:{actor.id}"
         sealer = _sealer(principal, key)
-        row, ours = _claim(principal, _key_digest(key), _fingerprint())
+        session = get_session()
+        claim = _Claim(0, principal, _key_digest(key), _fingerprint())
+        found, ours = _claim(session, *claim[1:])
         if not ours:
-            if row.fingerprint != _fingerprint():
-                raise IdempotencyKeyReused()
-            replay = _replay(row, sealer)
-            if replay is not None:
-                return replay
-            _finish(row.id, None, sealer)  # unreadable: start afresh
-            return wrapper(*args, **kwargs)
-        try:
-            response = view(*args, **kwargs)
-        except BaseException:
-            _finish(row.id, None, sealer)
-            raise
-        _finish(row.id, response if 200 <= response.status_code < 300 else None, sealer)
+            return _answer_again(session, found, claim, sealer, wrapper, args, kwargs)
+        claim = claim._replace(row_id=found)
+        with one_transaction(session) as done:
+            try:
+                response = view(*args, **kwargs)
+            except BaseException:
+                _settle(session, claim, None, sealer, done)
+                raise
+            ok = 200 <= response.status_code < 300
+            _settle(session, claim, response if ok else None, sealer, done)
         return response
 
     return wrapper
+
+
+def _answer_again(session, row, claim: _Claim, sealer, wrapper, args, kwargs):
+    """A key already used: the first answer, 422 for another body, or afresh when the
+    stored answer cannot be opened (SECRET_KEY rotated)."""
+    if row.fingerprint != claim.fingerprint:
+        raise IdempotencyKeyReused()
+    replay = _replay(row, sealer)
+    if replay is not None:
+        return replay
+    with unit_of_work():
+        session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.id == row.id))
+    return wrapper(*args, **kwargs)

@@ -89,8 +89,9 @@ def test_healthz_and_readyz(client):
 
 
 def test_idempotency_key_with_real_connections(app, committed):
-    """The key is claimed on its own connection: it must not wait on the request's own
-    transaction (SQLite's write lock is taken by any open transaction)."""
+    """With real commits: the key is claimed in the request's own transaction (which the
+    auth read began), so nothing waits on a lock of its own request (SQLite's write lock
+    is taken by any open transaction), and the repeat is replayed."""
     import time
 
     s = f.school(committed)

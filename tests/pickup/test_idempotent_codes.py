@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from backend.common import idempotency
 from backend.common.clock import now
 from backend.common.models import IdempotencyKey
-from tests.pickup.conftest import add_person
+from backend.pickup.models import GateAttempt
+from tests.pickup.conftest import add_person, issue_code
 
 
 def _issue(client, ns, person_id, key):
@@ -60,3 +61,19 @@ def test_after_the_window_the_store_serves_nothing_and_is_purged(app, client, db
     with app.app_context():
         assert idempotency.purge() == 1
     assert len(_rows(db)) == 1
+
+
+def test_a_refused_keyed_confirm_keeps_the_attempt_log_and_releases_the_key(client, db, pk):
+    """The gate commits its attempt log, then refuses: that work stays, the key does not."""
+    a = pk.a
+    code = issue_code(client, a, add_person(client, a)["id"])
+    body = {"code": f"{(int(code['code']) + 1) % 10**6:06d}", "outcome": "released"}
+    keyed = {**a.h_gate, "Idempotency-Key": "gate-key-1"}
+    for _ in range(2):  # the key was released: the retry is tried afresh, not replayed
+        r = client.post("/api/v1/gate/handoffs", json=body, headers=keyed)
+        assert r.status_code == 404 and "Idempotent-Replayed" not in r.headers
+    results = db.scalars(
+        sa.select(GateAttempt.result).where(GateAttempt.gate_user_id == a.gate.id)
+    ).all()
+    assert results == ["not_found", "not_found"]
+    assert db.scalar(sa.select(sa.func.count()).select_from(IdempotencyKey)) == 0
