@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 
 from backend.common.clock import now
 from backend.courses import draw
 from backend.courses.errors import NotEnrolled, SelectionClosed
 from backend.courses.models import Course, Selection
+from backend.database import execute_core
 from backend.errors import NotFound
 from backend.schools.models import Grade, GuardianLink, SchoolClass, Student
 from backend.signup import queries as signup_queries
@@ -48,27 +52,75 @@ def enrolled(session, term_id: int, student_id: int, *, lock: bool = False) -> b
     return signup_queries.is_enrolled(session, term_id, student_id, lock=lock)
 
 
+# What select() reads of each row: plain columns, no ORM entities (the hot path).
+_CONTEXT_COLUMNS = {
+    "student": (Student.id, Student.school_id, Student.class_id),
+    "course": (
+        Course.id,
+        Course.school_id,
+        Course.term_id,
+        Course.status,
+        Course.name,
+        Course.min_grade,
+        Course.max_grade,
+        Course.weekdays,
+        Course.start_time,
+        Course.end_time,
+    ),
+    "term": (
+        Term.id,
+        Term.selection_mode,
+        Term.selection_opens_at,
+        Term.selection_closes_at,
+        Term.max_courses_per_student,
+    ),
+}
+
+
+@functools.cache
+def _context_statement():
+    """The selection context's statement, built once (its values are bound parameters)."""
+    enrolment, enrolled = signup_queries.enrolment_join(Student.id, Course.term_id)
+    columns = [
+        column.label(f"{part}_{column.key}")
+        for part, group in _CONTEXT_COLUMNS.items()
+        for column in group
+    ]
+    return (
+        sa.select(*columns, Grade.level.label("level"))
+        .join(
+            GuardianLink,
+            sa.and_(
+                GuardianLink.student_id == Student.id,
+                GuardianLink.user_id == sa.bindparam("user_id"),
+            ),
+        )
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .join(Grade, Grade.id == SchoolClass.grade_id)
+        .join(Course, Course.id == sa.bindparam("course_id"))
+        .join(Term, Term.id == Course.term_id)
+        .join(enrolment, enrolled)
+        .where(Student.id == sa.bindparam("student_id"))
+        .with_for_update(of=enrolment)
+    )
+
+
 def selection_context(session, user_id: int, student_id: int, course_id: int):
     """(student, course, term, grade level) in one statement, the pupil's enrolment in the
     course's term locked as require_enrolment does; None when any of them is missing
     (not the caller's pupil, no such course, not enrolled): the caller then finds out which
-    through the single checks, which raise the right error."""
-    enrolment, enrolled = signup_queries.enrolment_join(Student.id, Course.term_id)
-    stmt = (
-        sa.select(Student, Course, Term, Grade.level)
-        .join(
-            GuardianLink,
-            sa.and_(GuardianLink.student_id == Student.id, GuardianLink.user_id == user_id),
-        )
-        .join(SchoolClass, SchoolClass.id == Student.class_id)
-        .join(Grade, Grade.id == SchoolClass.grade_id)
-        .join(Course, Course.id == course_id)
-        .join(Term, Term.id == Course.term_id)
-        .join(enrolment, enrolled)
-        .where(Student.id == student_id)
-        .with_for_update(of=enrolment)
-    )
-    return session.execute(stmt).first()
+    through the single checks, which raise the right error. The three are plain records
+    carrying the columns select() reads."""
+    params = {"user_id": user_id, "student_id": student_id, "course_id": course_id}
+    row = execute_core(session, _context_statement(), params).first()
+    if row is None:
+        return None
+    values = row._mapping
+    parts = [
+        SimpleNamespace(**{c.key: values[f"{part}_{c.key}"] for c in group})
+        for part, group in _CONTEXT_COLUMNS.items()
+    ]
+    return (*parts, row.level)
 
 
 def require_enrolment(session, term_id: int, student_id: int) -> None:
@@ -81,6 +133,35 @@ def require_window(term: Term) -> None:
     moment = now()
     if not term.selection_opens_at <= moment < term.selection_closes_at:
         raise SelectionClosed()
+
+
+@functools.cache
+def _live_courses_statement():
+    """The pupil's live selections with their course's timing, built once."""
+    return (
+        sa.select(
+            Course.id,
+            Course.name,
+            Course.weekdays,
+            Course.start_time,
+            Course.end_time,
+            Selection.status,
+        )
+        .join(Course, Course.id == Selection.course_id)
+        .where(
+            Selection.term_id == sa.bindparam("term_id"),
+            Selection.student_id == sa.bindparam("student_id"),
+            Selection.status.in_(LIVE),
+        )
+        .order_by(Selection.id)
+    )
+
+
+def live_courses(session, term_id: int, student_id: int) -> list:
+    """The courses the pupil holds a seat or a waitlist place in (id, name, timing, and
+    the selection's status), as plain rows: what select() checks against."""
+    params = {"term_id": term_id, "student_id": student_id}
+    return list(execute_core(session, _live_courses_statement(), params))
 
 
 def live_selections(session, term_id: int, student_id: int) -> list[tuple[Selection, Course]]:

@@ -21,7 +21,7 @@ from backend.courses.errors import (
     TimeConflict,
 )
 from backend.courses.models import Course, Selection
-from backend.database import get_session, unit_of_work
+from backend.database import execute_core, get_session, unit_of_work
 from backend.errors import NotFound
 from backend.notifications.outbox import notify_guardians
 from backend.schools.models import Student
@@ -106,6 +106,38 @@ def _course_reason(course, level, chosen, live, confirmed, term) -> str | None:
     return None
 
 
+# A first-come selection row; a Core INSERT (no ORM object to build, track and flush).
+_INSERT_SELECTION = (
+    sa.insert(Selection)
+    .values(
+        source="fcfs",
+        queue_no=None,
+        dropped_at=None,
+        **{
+            name: sa.bindparam(name)
+            for name in (
+                "term_id",
+                "course_id",
+                "student_id",
+                "school_id",
+                "status",
+                "created_by_user_id",
+                "confirmed_at",
+            )
+        },
+    )
+    .returning(Selection.id)
+)
+
+
+_TAKE_SEAT = (
+    sa.update(Course)
+    .where(Course.id == sa.bindparam("course_id"), Course.seats_taken < Course.capacity)
+    .values(seats_taken=Course.seats_taken + 1)
+    .execution_options(synchronize_session=False)
+)
+
+
 def select(student_id: int, course_id: int, join_waitlist: bool) -> dict:
     """Take a seat, or a waitlist place when full and asked for, in one transaction."""
     actor = require_user()
@@ -120,13 +152,13 @@ def select(student_id: int, course_id: int, join_waitlist: bool) -> dict:
             raise GradeNotEligible(
                 errors={"course_id": [f"适用年级 {course.min_grade}-{course.max_grade}"]}
             )
-        mine = access.live_selections(session, term.id, student.id)
-        if any(c.id == course.id for _, c in mine):
+        mine = access.live_courses(session, term.id, student.id)
+        if any(c.id == course.id for c in mine):
             raise AlreadySelected()
-        other = access.clash(course, [c for _, c in mine])
+        other = access.clash(course, mine)
         if other is not None:
             raise TimeConflict(other=other.name, errors={"course_id": [other.id]})
-        confirmed = sum(1 for s, _ in mine if s.status == "confirmed")
+        confirmed = sum(1 for c in mine if c.status == "confirmed")
         if confirmed >= term.max_courses_per_student:
             raise MaxCoursesReached(limit=term.max_courses_per_student)
         if take_seat(session, course.id):
@@ -140,27 +172,28 @@ def select(student_id: int, course_id: int, join_waitlist: bool) -> dict:
             seat = take_seat(session, course.id)  # a seat may have come free meanwhile
             status = states.INITIAL["seat" if seat else "queue"]
         moment = now()
-        row = Selection(
-            term_id=term.id,
-            course_id=course.id,
-            student_id=student.id,
-            school_id=student.school_id,
-            status=status,
-            source="fcfs",
-            created_by_user_id=actor.id,
-            confirmed_at=moment if status == "confirmed" else None,
-        )
-        session.add(row)
-        session.flush()
-        out = {"id": row.id, "status": status, "course_id": course.id, "student_id": student.id}
+        row_id = execute_core(
+            session,
+            _INSERT_SELECTION,
+            {
+                "term_id": term.id,
+                "course_id": course.id,
+                "student_id": student.id,
+                "school_id": student.school_id,
+                "status": status,
+                "created_by_user_id": actor.id,
+                "confirmed_at": moment if status == "confirmed" else None,
+            },
+        ).scalar_one()
+        out = {"id": row_id, "status": status, "course_id": course.id, "student_id": student.id}
         if status == "waitlisted":
-            out["waitlist_position"] = access.positions(session, [row])[row.id]
+            out["waitlist_position"] = access.waitlist_ids(session, course.id).index(row_id) + 1
         # Last: the audit chain head is the school-wide lock, held only until commit.
         record(
             session,
             action="selection.create",
             object_type="selection",
-            object_id=row.id,
+            object_id=row_id,
             school_id=student.school_id,
             after={"course_id": course.id, "student_id": student.id, "status": status},
         )
@@ -191,13 +224,7 @@ def _context_checked(session, actor, student_id: int, course_id: int):
 
 def take_seat(session, course_id: int) -> bool:
     """The seat counter: only this conditional UPDATE ever hands out a seat."""
-    result = session.execute(
-        sa.update(Course)
-        .where(Course.id == course_id, Course.seats_taken < Course.capacity)
-        .values(seats_taken=Course.seats_taken + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    return execute_core(session, _TAKE_SEAT, {"course_id": course_id}).rowcount == 1
 
 
 def release_seat(session, course_id: int) -> None:

@@ -13,6 +13,7 @@ no gunicorn and no network, so the figures are the app's own Python work per req
 from __future__ import annotations
 
 import cProfile
+import os
 import pstats
 import secrets
 import sys
@@ -36,9 +37,29 @@ def print_parts(stats: pstats.Stats, n: int) -> None:
     """CPU ms per selection (cumulative) of the request's main parts, and calls per request."""
     for label, filename, func in PARTS:
         rows = stats.stats.items()
-        total = sum(row[3] for (f, _, name), row in rows if (f, name) == (filename, func))
+        total = sum(
+            row[3] for (f, _, name), row in rows if (os.path.basename(f), name) == (filename, func)
+        )
         print(f"  {label:40s} {total / n * 1000:6.2f} ms")
     print(f"  function calls per selection: {stats.total_calls / n:,.0f}")
+    print("own CPU per selection by package:")
+    for package, seconds in sorted(by_package(stats).items(), key=lambda kv: -kv[1])[:12]:
+        print(f"  {package:40s} {seconds / n * 1000:6.2f} ms")
+
+
+def by_package(stats: pstats.Stats) -> dict[str, float]:
+    """Own (not cumulative) CPU summed by the top-level package of each function's file."""
+    totals: dict[str, float] = {}
+    for (filename, _line, _name), row in stats.stats.items():
+        parts = filename.split("/site-packages/")
+        if len(parts) == 2:
+            package = parts[1].split("/")[0]
+        elif "/backend/" in filename:
+            package = "backend." + filename.split("/backend/")[1].split("/")[0]
+        else:
+            package = "python (stdlib, builtins)"
+        totals[package] = totals.get(package, 0.0) + row[2]
+    return totals
 
 
 def show_sql(engine, client, tap) -> None:
@@ -108,8 +129,8 @@ def main() -> int:
         n = len(taps) - 20
         total = pstats.Stats(profile).total_tt
         print(f"{n} selections profiled: {total / n * 1000:.2f} ms of app CPU per selection")
+        print_parts(pstats.Stats(profile), n)
         stats = pstats.Stats(profile).strip_dirs()
-        print_parts(stats, n)
         stats.sort_stats("cumulative").print_stats(args.top)
         stats.sort_stats("tottime").print_stats(args.top)
         engine.dispose()
