@@ -10,6 +10,7 @@ A row is served for REPLAY_WINDOW; after that the key starts afresh and
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import time
@@ -81,18 +82,34 @@ def _insert_claim(session, principal: str, key: str, fingerprint: str) -> int | 
 
     On a duplicate the unique index makes this wait for the first request's transaction:
     its effect and its stored answer commit together, so the row it leaves is whole."""
-    stmt = (
-        _insert_for(session)(IdempotencyKey)
-        .values(principal=principal, key=key, fingerprint=fingerprint, created_at=now())
+    params = {"principal": principal, "key": key, "fingerprint": fingerprint, "at": now()}
+    return execute_core(session, _claim_statement(_dialect(session)), params).scalar()
+
+
+def _dialect(session) -> str:
+    return session.get_bind().dialect.name
+
+
+@functools.cache
+def _claim_statement(dialect: str):
+    """The claim's INSERT for one dialect, built once (PostgreSQL and SQLite both know
+    ON CONFLICT DO NOTHING)."""
+    return (
+        _insert_for(dialect)(IdempotencyKey)
+        .values(
+            principal=sa.bindparam("principal"),
+            key=sa.bindparam("key"),
+            fingerprint=sa.bindparam("fingerprint"),
+            created_at=sa.bindparam("at"),
+        )
         .on_conflict_do_nothing(index_elements=["principal", "key"])
         .returning(IdempotencyKey.id)
     )
-    return execute_core(session, stmt).scalar()
 
 
-def _insert_for(session):
-    """The dialect's INSERT (both PostgreSQL and SQLite know ON CONFLICT DO NOTHING)."""
-    if session.get_bind().dialect.name == "postgresql":
+def _insert_for(dialect: str):
+    """The dialect's INSERT construct."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -137,6 +154,17 @@ def _claim(session, principal: str, key: str, fingerprint: str):
             time.sleep(0.05)
 
 
+_STORE_ANSWER = (
+    sa.update(IdempotencyKey)
+    .where(IdempotencyKey.id == sa.bindparam("row_id"))
+    .values(
+        status_code=sa.bindparam("status_code"),
+        response_body=sa.bindparam("response_body"),
+        content_type=sa.bindparam("content_type"),
+    )
+)
+
+
 def _settle(session, claim: _Claim, response: Response | None, sealer: Fernet, done) -> None:
     """End the request's transaction: keep a 2xx answer sealed beside its effect; on an
     error release the key, keeping what finished units of work did (an attempt log)."""
@@ -152,7 +180,7 @@ def _settle(session, claim: _Claim, response: Response | None, sealer: Fernet, d
         ).rowcount
         if stored == 0:  # a unit failed and rolled the claim back, then the view went on
             session.execute(
-                _insert_for(session)(IdempotencyKey)
+                _insert_for(_dialect(session))(IdempotencyKey)
                 .values(principal=claim.principal, key=claim.key, created_at=now(), **values)
                 .values(fingerprint=claim.fingerprint)
                 .on_conflict_do_nothing(index_elements=["principal", "key"])
