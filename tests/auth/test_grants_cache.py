@@ -140,3 +140,30 @@ def test_every_kind_of_grant_write_bumps_the_version(app, db, teacher):
     kid.active = False
     db.flush()
     assert bumped()
+
+
+def test_a_miss_reads_every_kind_of_grant_in_one_statement(db, app, teacher):
+    """Guardian (by school) first, then staff grants in the order granted, one round trip."""
+    from backend.auth.context import load_grants
+
+    user = teacher["user"]
+    kid = factories.student(db, factories.klass(db, factories.grade(db, teacher["school"])))
+    factories.guardian_of(db, user, kid)
+    factories.grant(db, user, teacher["school"], "gate_staff")
+    seen = []
+    engine = app.extensions["kehou"]["engine"]
+
+    def listener(_conn, _cursor, statement, *_rest):
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        grants = load_grants(db, user.id)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    assert [(g.role, g.school_id, g.class_id) for g in grants] == [
+        ("guardian", teacher["school"].id, None),
+        ("head_teacher", teacher["school"].id, teacher["grant"].class_id),
+        ("gate_staff", teacher["school"].id, None),
+    ]
+    assert len(seen) == 1, seen
